@@ -1,0 +1,319 @@
+"""The command line: each command parses its options and calls one library function.
+
+Exit codes: 0 success; 1 some input could not be analysed (the rest was written); 2 usage error.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Iterator, List, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import __version__
+from .config import Settings, load_settings
+from .errors import PropwatchError, UsageError
+from .techniques import TECHNIQUES
+
+EXAMPLES = """
+Examples:
+
+  propwatch analyze examples/                       # highlighted text in the terminal
+  propwatch analyze examples/ --format html --out report/
+  propwatch analyze article.html --format json --out article.json
+  cat article.txt | propwatch analyze - --format jsonl
+  propwatch evaluate --data ../shared/data --split dev
+  propwatch classify ptc/dev-articles --spans ptc/dev-TC-template.tsv --out pred.tsv
+"""
+
+app = typer.Typer(
+    help="Find propaganda techniques in news articles, with character-exact evidence.\n" + EXAMPLES,
+    no_args_is_help=True, add_completion=False, rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+train_app = typer.Typer(help="Train a detector on PTC train and write its artifact.",
+                        no_args_is_help=True)
+app.add_typer(train_app, name="train")
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # one error, one line
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    jsonl = "jsonl"
+    html = "html"
+    semeval = "semeval"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"propwatch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """propwatch command line."""
+
+
+def _settings(**overrides) -> Settings:
+    try:
+        return load_settings(overrides)
+    except UsageError as exc:
+        err.print(f"error: {exc}")
+        raise typer.Exit(2)
+
+
+def _fail(exc: PropwatchError, code: int = 1) -> None:
+    err.print(f"error: {exc}", markup=False)
+    raise typer.Exit(2 if isinstance(exc, UsageError) else code)
+
+
+def _progress(total: int) -> Progress:
+    return Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
+                    MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+                    disable=total <= 1, transient=True)
+
+
+@app.command()
+def analyze(
+    paths: List[str] = typer.Argument(..., help="Files or folders (.txt .html .jsonl .csv); '-' reads stdin."),
+    format: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o",
+                                       help="Output file (or folder for several HTML pages). Default: stdout; for html: propwatch-report.html or propwatch-report/."),
+    detector: Optional[str] = typer.Option(None, "--detector", "-d", help="Detector name (see 'propwatch detectors')."),
+    threshold: Optional[float] = typer.Option(None, "--threshold", help="Span threshold in (0, 1): lower finds more, higher is more precise."),
+    max_bytes: Optional[int] = typer.Option(None, "--max-bytes", help="Refuse input files larger than this."),
+) -> None:
+    """Analyse articles and show or write the techniques found, with offsets."""
+    from .ingest import expand_paths
+    from .pipeline import iter_analyses
+
+    settings = _settings(detector=detector, threshold=threshold, max_bytes=max_bytes)
+    expanded = expand_paths(paths)
+    if format is Format.html and out is None:
+        out = Path("propwatch-report.html" if len(expanded) == 1 else "propwatch-report")
+    try:
+        from .detect import get_detector
+        model = get_detector(settings.detector, threshold=settings.threshold)
+    except PropwatchError as exc:
+        _fail(exc, 2)
+    analyses, failures = [], []
+    with _progress(len(expanded)) as progress:
+        task = progress.add_task("analysing", total=len(expanded))
+        for path, result, warnings in iter_analyses(expanded, settings=settings, detector=model,
+                                                    stdin=sys.stdin):
+            for line in warnings:
+                err.print(f"warning: {line}", markup=False)
+            if isinstance(result, PropwatchError):
+                failures.append((path, result))
+            else:
+                analyses.extend(result)
+            progress.advance(task)
+    try:
+        _write(analyses, format, out)
+    except OSError as exc:
+        _fail(UsageError.make("E403", path=out, reason=exc.strerror or str(exc)))
+    if failures:
+        err.print(f"\n{len(failures)} of {len(expanded)} inputs could not be analysed:")
+        for path, exc in failures:
+            err.print(f"  error: {exc}", markup=False)
+        raise typer.Exit(1)
+
+
+def _write(analyses: list, format: Format, out: Optional[Path]) -> None:
+    from . import report
+
+    if format is Format.html:
+        written = report.write_html(analyses, out)
+        if written:
+            err.print(f"wrote {written[-1] if len(written) > 1 else written[0]}"
+                      + (f" and {len(written) - 1} article pages" if len(written) > 1 else ""))
+        return
+    if format is Format.text and out is None:
+        console = Console(highlight=False)
+        for analysis in analyses:
+            report.render_terminal(analysis, console)
+        return
+    lines: Iterator[str]
+    if format is Format.json:
+        data = [a.to_dict() for a in analyses]
+        lines = iter([json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False, indent=2)])
+    elif format is Format.jsonl:
+        lines = (json.dumps(report.jsonl_record(a), ensure_ascii=False) for a in analyses)
+    elif format is Format.semeval:
+        lines = (line for a in analyses for line in report.semeval_lines(a))
+    else:  # text into a file: plain text without colour codes
+        console = Console(record=True, width=100, file=io.StringIO())
+        for analysis in analyses:
+            report.render_terminal(analysis, console)
+        lines = iter([console.export_text()])
+    if out is None:
+        for line in lines:
+            sys.stdout.write(line + "\n")
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with open(out, "w", encoding="utf-8", newline="") as handle:
+            for line in lines:
+                handle.write(line + "\n")
+        err.print(f"wrote {out}")
+
+
+@app.command()
+def classify(
+    articles_dir: Path = typer.Argument(..., help="Folder of article<ID>.txt files."),
+    spans: Path = typer.Option(..., "--spans", help="Template TSV: id<TAB>?<TAB>start<TAB>end."),
+    out: Path = typer.Option(..., "--out", "-o", help="Where to write the filled-in TSV."),
+    detector: Optional[str] = typer.Option(None, "--detector", "-d"),
+) -> None:
+    """The TC task: name the technique of each given span."""
+    from .detect import get_detector
+    from .pipeline import classify_template
+    from .ptc import format_row
+
+    settings = _settings(detector=detector)
+    if not articles_dir.is_dir():
+        _fail(UsageError.make("E402", value=str(articles_dir), option="ARTICLES_DIR",
+                              reason="not a folder"))
+    try:
+        rows = classify_template(articles_dir, spans,
+                                 detector=get_detector(settings.detector))
+    except PropwatchError as exc:
+        _fail(exc)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("".join(format_row(r) + "\n" for r in rows), encoding="utf-8")
+    err.print(f"wrote {len(rows)} rows to {out}")
+
+
+@app.command()
+def evaluate(
+    data: Optional[str] = typer.Option(None, "--data", help="Folder holding ptc/ (default: PROPWATCH_DATA)."),
+    split: str = typer.Option("dev", "--split", help="train or dev."),
+    detector: Optional[str] = typer.Option(None, "--detector", "-d"),
+    threshold: Optional[float] = typer.Option(None, "--threshold"),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+) -> None:
+    """Score a detector on PTC: SI precision/recall/F1, TC micro-F1 and per-technique F1."""
+    from .detect import get_detector
+    from .pipeline import evaluate_detector
+
+    settings = _settings(detector=detector, threshold=threshold, data=data)
+    try:
+        model = get_detector(settings.detector, threshold=settings.threshold)
+        with _progress(2) as progress:
+            task = progress.add_task(f"evaluating on {split}", total=None)
+            result = evaluate_detector(split=split, data=settings.data, detector=model,
+                                       progress=lambda n, total: progress.update(task, completed=n, total=total))
+    except PropwatchError as exc:
+        _fail(exc, 2)
+    if as_json:
+        typer.echo(json.dumps(_evaluation_dict(result), indent=2))
+        return
+    console = Console(highlight=False)
+    console.print(f"[bold]{result.detector}[/] on PTC {result.split} "
+                  f"({result.articles} articles, {result.seconds} s)")
+    console.print(f"SI  precision {result.si.precision:.4f}  recall {result.si.recall:.4f}  "
+                  f"F1 {result.si.f1:.4f}")
+    console.print(f"TC  micro-F1 {result.tc.micro.f1:.4f}")
+    table = Table("gold", "P", "R", "F1")
+    table.add_column("technique", no_wrap=True)
+    for label, prf in sorted(result.tc.per_technique.items()):
+        table.add_row(str(prf.support), f"{prf.precision:.3f}", f"{prf.recall:.3f}",
+                      f"{prf.f1:.3f}", label)
+    console.print(table)
+
+
+def _evaluation_dict(result) -> dict:
+    return {
+        "detector": result.detector, "split": result.split, "articles": result.articles,
+        "si": {"precision": result.si.precision, "recall": result.si.recall, "f1": result.si.f1},
+        "tc": {"micro_f1": result.tc.micro.f1,
+               "per_technique": {k: {"precision": v.precision, "recall": v.recall,
+                                     "f1": v.f1, "support": v.support}
+                                 for k, v in result.tc.per_technique.items()}},
+        "seconds": result.seconds,
+    }
+
+
+@app.command()
+def benchmark(
+    data: Optional[str] = typer.Option(None, "--data", help="Folder holding ptc/ (default: PROPWATCH_DATA)."),
+    split: str = typer.Option("dev", "--split"),
+    detector: Optional[str] = typer.Option(None, "--detector", "-d"),
+    repeat: int = typer.Option(3, "--repeat", min=1, help="Runs over the split; the best is reported."),
+) -> None:
+    """Speed and peak memory of analysing a PTC split (articles/s, characters/s, peak RSS)."""
+    from .detect import get_detector
+    from .pipeline import benchmark as run_benchmark
+
+    settings = _settings(detector=detector, data=data)
+    try:
+        figures = run_benchmark(split=split, data=settings.data,
+                                detector=get_detector(settings.detector), repeat=repeat)
+    except PropwatchError as exc:
+        _fail(exc, 2)
+    typer.echo(json.dumps(figures, indent=2))
+
+
+@app.command()
+def techniques() -> None:
+    """List the 14 techniques: exact label, readable name and a one-line definition."""
+    table = Table("name", "definition")
+    table.add_column("label (SemEval TSV)", no_wrap=True)
+    for t in TECHNIQUES:
+        table.add_row(t.name, t.definition, t.label)
+    Console(highlight=False).print(table)
+
+
+@app.command()
+def detectors() -> None:
+    """List the detectors that --detector accepts."""
+    from .detect import DEFAULT, REGISTRY
+
+    for name in sorted(REGISTRY):
+        typer.echo(f"{name}{'  (default)' if name == DEFAULT else ''}")
+
+
+@train_app.command("baseline")
+def train_baseline_command(
+    data: Optional[str] = typer.Option(None, "--data", help="Folder holding ptc/ (default: PROPWATCH_DATA)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Artifact folder (default: the packaged model folder)."),
+    seed: int = typer.Option(13, "--seed"),
+    folds: int = typer.Option(4, "--folds", help="Cross-validation folds on train for the threshold and the sentence-score feature."),
+    iterations: int = typer.Option(150, "--iterations", help="CRF L-BFGS iterations."),
+) -> None:
+    """Train the baseline (sentence scorer + CRF span tagger + technique classifier) on PTC train."""
+    try:
+        from .train.baseline import TrainConfig, train_baseline
+    except ImportError as exc:
+        err.print(f"error: {exc}")
+        raise typer.Exit(2)
+    from .detect.baseline import default_model_dir
+
+    settings = _settings(data=data)
+    config = TrainConfig(seed=seed, folds=folds, crf_iterations=iterations)
+    try:
+        meta = train_baseline(out or default_model_dir(), data=settings.data, config=config,
+                              log=lambda m: err.print(m, markup=False))
+    except PropwatchError as exc:
+        _fail(exc, 2)
+    typer.echo(json.dumps(meta, indent=2))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

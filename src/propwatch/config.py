@@ -1,0 +1,74 @@
+"""Settings as one frozen object: packaged defaults < user file < PROPWATCH_* environment < options.
+
+The user file is TOML at ``$PROPWATCH_CONFIG`` or ``~/.config/propwatch/config.toml``; its keys
+are the field names of ``Settings`` (for example ``max_bytes = 5000000``).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import UsageError
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    max_bytes: int = 20_000_000  # larger input files are refused (E104)
+    detector: str = "baseline"
+    threshold: float | None = None  # span threshold; None keeps the model's tuned value
+    data: str | None = None  # folder holding ptc/ (PROPWATCH_DATA)
+
+
+def user_config_path() -> Path:
+    env = os.environ.get("PROPWATCH_CONFIG")
+    return Path(env) if env else Path.home() / ".config" / "propwatch" / "config.toml"
+
+
+def load_settings(overrides: Mapping[str, Any] | None = None,
+                  environ: Mapping[str, str] | None = None) -> Settings:
+    """Build Settings from every layer; ``overrides`` (CLI options) win, ``None`` values skip."""
+    environ = os.environ if environ is None else environ
+    settings = Settings()
+    path = user_config_path()
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise UsageError.make("E401", path=path, reason=str(exc)) from None
+        settings = _apply(settings, data, source=str(path))
+    from_env = {f.name: environ[f"PROPWATCH_{f.name.upper()}"]
+                for f in fields(Settings) if f"PROPWATCH_{f.name.upper()}" in environ}
+    settings = _apply(settings, from_env, source="environment")
+    return _apply(settings, {k: v for k, v in (overrides or {}).items() if v is not None},
+                  source="options")
+
+
+def _apply(settings: Settings, values: Mapping[str, Any], source: str) -> Settings:
+    known = {f.name: f for f in fields(Settings)}
+    changes: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in known:
+            raise UsageError.make("E401", path=source, reason=f"unknown setting '{key}'")
+        changes[key] = _coerce(key, value)
+    return replace(settings, **changes)
+
+
+def _coerce(key: str, value: Any) -> Any:
+    try:
+        if key == "max_bytes":
+            number = int(value)
+            if number <= 0:
+                raise ValueError("must be positive")
+            return number
+        if key == "threshold":
+            number = float(value)
+            if not 0.0 < number < 1.0:
+                raise ValueError("must lie between 0 and 1")
+            return number
+        return str(value)
+    except (TypeError, ValueError) as exc:
+        raise UsageError.make("E402", value=value, option=key, reason=str(exc)) from None

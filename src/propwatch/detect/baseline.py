@@ -1,0 +1,146 @@
+"""The baseline detector: a sentence scorer, a CRF span tagger and a technique classifier.
+
+All three are trained on PTC train by ``propwatch train baseline`` and ship as package data in
+``propwatch/models/baseline/``. Run time needs numpy and python-crfsuite only.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pycrfsuite
+
+from ..doc import Article, Span
+from ..errors import ModelError
+from ..techniques import describe
+from .features import (STOPWORDS, ArticleContext, article_context, sentence_features,
+                       span_features, token_features)
+from .linear import LinearModel
+from .tokens import trim
+
+NAME = "baseline"
+VERSION = "baseline-crf-v1"
+INSIDE = "I"
+
+
+def default_model_dir() -> Path:
+    return Path(str(resources.files("propwatch") / "models" / "baseline"))
+
+
+@dataclass(frozen=True)
+class TaggedSentence:
+    start: int
+    end: int
+    token_offsets: list[tuple[int, int]]
+    inside: np.ndarray  # P(token inside a propaganda span), from the CRF marginals
+
+
+class BaselineDetector:
+    """Finds propaganda spans and names their techniques."""
+
+    name = NAME
+    version = VERSION
+
+    def __init__(self, model_dir: Path | None = None, threshold: float | None = None) -> None:
+        model_dir = Path(model_dir) if model_dir else default_model_dir()
+        try:
+            self.meta = json.loads((model_dir / "meta.json").read_text(encoding="utf-8"))
+            self.sentence_model = LinearModel.load(model_dir / "sentence.npz")
+            self.technique_model = LinearModel.load(model_dir / "technique.npz")
+            self.tagger = pycrfsuite.Tagger()
+            self.tagger.open(str(model_dir / "spans.crfsuite"))
+        except (OSError, ValueError, KeyError) as exc:
+            raise ModelError.make("E202", path=model_dir) from exc
+        self.threshold = float(threshold if threshold is not None else self.meta["threshold"])
+
+    # ------------------------------------------------------------ span identification
+    def tag(self, article: Article, ctx: ArticleContext | None = None) -> list[TaggedSentence]:
+        """Per-token probabilities of lying inside a span, sentence by sentence."""
+        ctx = ctx or article_context(article)
+        if not ctx.sentences:
+            return []
+        sentence_rows = [sentence_features(s, i, ctx) for i, s in enumerate(ctx.sentences)]
+        sentence_scores = self.sentence_model.predict_proba(sentence_rows)[:, 1]
+        tagged = []
+        for i, sentence in enumerate(ctx.sentences):
+            rows = token_features(sentence, i, sentence_scores, ctx)
+            self.tagger.set(pycrfsuite.ItemSequence(rows))
+            inside = np.array([self.tagger.marginal(INSIDE, j) for j in range(len(rows))])
+            tagged.append(TaggedSentence(sentence.start, sentence.end,
+                                         [(t.start, t.end) for t in sentence.tokens], inside))
+        return tagged
+
+    def find_spans(self, article: Article, ctx: ArticleContext | None = None
+                   ) -> list[tuple[int, int, float]]:
+        """Runs of tokens whose inside-probability reaches the threshold: (start, end, score)."""
+        found = []
+        for sentence in self.tag(article, ctx):
+            run: list[int] = []
+            for j, p in enumerate(list(sentence.inside) + [0.0]):
+                if p >= self.threshold:
+                    run.append(j)
+                    continue
+                if run:
+                    start, end = trim(article.text, sentence.token_offsets[run[0]][0],
+                                      sentence.token_offsets[run[-1]][1])
+                    if end > start:
+                        found.append((start, end, float(sentence.inside[run].mean())))
+                    run = []
+        return found
+
+    # ------------------------------------------------------------ technique classification
+    def rank_techniques(self, article: Article, spans: Sequence[tuple[int, int]],
+                        ctx: ArticleContext | None = None) -> tuple[np.ndarray, list[dict]]:
+        """Technique probabilities for each given span (rows follow ``spans``)."""
+        ctx = ctx or article_context(article)
+        rows = [span_features(ctx, s, e, spans) for s, e in spans]
+        if not rows:
+            return np.zeros((0, len(self.technique_model.classes))), rows
+        return self.technique_model.predict_proba(rows), rows
+
+    def classify(self, article: Article, spans: Sequence[tuple[int, int]]) -> list[str]:
+        """One technique per given span; a span given twice gets its two likeliest techniques."""
+        probs, _ = self.rank_techniques(article, spans)
+        classes = self.technique_model.classes
+        seen: dict[tuple[int, int], int] = {}
+        labels = []
+        for row, span in zip(probs, spans):
+            rank = seen.get(span, 0)
+            seen[span] = rank + 1
+            order = np.argsort(-row)
+            labels.append(classes[order[min(rank, len(order) - 1)]])
+        return labels
+
+    def _cue_text(self, feats: dict, class_index: int) -> str:
+        """The span's own content words that pushed most toward the technique, in words."""
+        cues = []
+        for name in self.technique_model.top_features(feats, class_index, 12):
+            kind, _, value = name.partition("=")
+            if kind == "occ" and value not in ("1",):
+                cues.append(f"phrase occurs {value.lstrip('>')}+ times" if value.startswith(">")
+                            else f"phrase occurs {value} times")
+            elif kind in ("w", "b") and not all(w in STOPWORDS or not w[:1].isalnum()
+                                                for w in value.split("_")):
+                cues.append(f"'{value.replace('_', ' ')}'")
+        return f" (cues: {', '.join(cues[:3])})" if cues else ""
+
+    # ------------------------------------------------------------ both
+    def detect(self, article: Article) -> list[Span]:
+        """Spans with their likeliest technique, a score and a reason."""
+        ctx = article_context(article)
+        found = self.find_spans(article, ctx)
+        offsets = [(s, e) for s, e, _ in found]
+        probs, rows = self.rank_techniques(article, offsets, ctx)
+        spans = []
+        for (start, end, score), row, feats in zip(found, probs, rows):
+            best = int(np.argmax(row))
+            label = self.technique_model.classes[best]
+            reason = (f"span tagger {score:.2f}; {describe(label).name.lower()} {row[best]:.2f}"
+                      + self._cue_text(feats, best))
+            spans.append(Span(start, end, label, round(min(max(score, 0.0), 1.0), 4), reason))
+        return spans

@@ -1,0 +1,92 @@
+"""Errors a person can act on: each has a short code and a message naming the input and the fix.
+
+All codes live in ``MESSAGES``; ``tests/test_errors.py`` keeps them unique and well formed.
+Raise with ``PropwatchError.make("E101", path=...)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+MESSAGES: dict[str, str] = {
+    # input files (1xx)
+    "E101": "cannot read '{path}': no such file or folder. Check the path.",
+    "E102": "cannot read '{path}': the file is empty. Give a file that contains article text.",
+    "E103": (
+        "cannot read '{path}': not text ({reason}). "
+        "Give a .txt, .html, .jsonl or .csv file."
+    ),
+    "E104": (
+        "cannot read '{path}': {size} bytes is over the {limit}-byte limit. "
+        "Split it, or raise the limit with --max-bytes or PROPWATCH_MAX_BYTES."
+    ),
+    "E105": "cannot read '{path}': {reason}. Check that it is readable.",
+    "E106": (
+        "'{path}' line {line}: {reason}. "
+        "Each line must be one JSON object with a non-empty \"text\" field."
+    ),
+    "E107": (
+        "'{path}' row {line}: {reason}. "
+        "The CSV needs a header with a 'text' column (optional: id, title, outlet, url, published)."
+    ),
+    "E108": "'{path}': no article text found. {hint}",
+    "E109": "'{path}': unknown date '{value}' in '{field}'. Use a date such as 2020-01-28.",
+    # warnings (decoding continues)
+    "W110": "'{path}' is not valid UTF-8; read it as {encoding}. Check special characters.",
+    "W111": (
+        "'{path}' {where}: id '{id}' is already used; read it as '{new_id}'. "
+        "Give each record its own id."
+    ),
+    # models and detectors (2xx)
+    "E201": "unknown detector '{name}'. Choose one of: {choices}.",
+    "E202": (
+        "the model artifact '{path}' is missing or unreadable. "
+        "Reinstall propwatch or rebuild it with 'propwatch train baseline'."
+    ),
+    "E203": "unknown technique '{name}' in {where}. Run 'propwatch techniques' for the names.",
+    # data and evaluation (3xx)
+    "E301": (
+        "no PTC data at '{path}'. Pass --data DIR or set PROPWATCH_DATA to the folder "
+        "that holds ptc/ (or to ptc/ itself)."
+    ),
+    "E302": "'{path}' line {line}: {reason}. Expected {expected}.",
+    "E303": "unknown split '{split}'. Use 'train' or 'dev'.",
+    # usage and configuration (4xx)
+    "E401": "config file '{path}': {reason}. Fix or remove it.",
+    "E402": "'{value}' is not a valid value for {option}: {reason}.",
+    "E403": "cannot write '{path}': {reason}. Choose another --out.",
+}
+
+
+class PropwatchError(Exception):
+    """An error with a code (``E101``) and a one-line message for a person."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+    @classmethod
+    def make(cls, code: str, **fields: Any) -> "PropwatchError":
+        return cls(code, MESSAGES[code].format(**fields))
+
+
+class InputError(PropwatchError):
+    """A file or record could not be read as an article."""
+
+
+class ModelError(PropwatchError):
+    """A detector or its artifact is unavailable."""
+
+
+class DataError(PropwatchError):
+    """Evaluation or training data is missing or malformed."""
+
+
+class UsageError(PropwatchError):
+    """An option or configuration value is wrong."""
+
+
+def warning_text(code: str, **fields: Any) -> str:
+    """The one-line text of a warning such as ``W110``."""
+    return f"{code}: {MESSAGES[code].format(**fields)}"

@@ -1,0 +1,690 @@
+"""Readers and cleaning: turn text, HTML, JSONL and CSV inputs into ``Article`` objects.
+
+Offsets are sacred: ``Article.text`` is the text exactly as given (bytes decoded, nothing
+else: no newline, Unicode or whitespace normalisation). A UTF-8 byte order mark is kept as
+the character U+FEFF, so offsets count it, as the PTC gold offsets do. Cleaning only
+*marks* scraping debris as boilerplate ranges; metadata found in the text (title, outlet,
+date) is copied out and the text is left alone.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import stat
+import sys
+import unicodedata
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence, TextIO
+
+from .config import Settings
+from .doc import Article, merge_ranges
+from .errors import InputError, PropwatchError, warning_text
+
+__all__ = [
+    "INPUT_SUFFIXES",
+    "article_from_text",
+    "article_id_for",
+    "expand_paths",
+    "find_boilerplate",
+    "iter_articles",
+    "normalise_date",
+    "read_path",
+]
+
+#: Suffixes that folders are searched for (compared case-insensitively).
+INPUT_SUFFIXES = (".txt", ".text", ".html", ".htm", ".jsonl", ".csv")
+_STDIN = "-"
+_STDIN_NAME = "<stdin>"
+_SNIFF_BYTES = 8192
+_MAX_TITLE_CHARS = 250
+_MAX_DATELINE_CHARS = 200
+_RECORD_FIELDS = ("title", "outlet", "url", "published")
+
+# ---------------------------------------------------------------------------------------
+# ids and paths
+
+
+def article_id_for(path: Path) -> str:
+    """The article id of a file: ``article123456.txt`` -> ``123456`` (PTC naming), else its stem."""
+    stem = Path(path).stem
+    match = re.fullmatch(r"article(\d+)", stem)
+    return match.group(1) if match else stem
+
+
+def expand_paths(paths: Sequence[str]) -> list[str]:
+    """Expand folders recursively into their input files; ``-`` (stdin) and other paths stay.
+
+    Folder contents are sorted and limited to ``INPUT_SUFFIXES``; hidden files and folders
+    are skipped. A folder holding no input file stays in the list so that ``read_path``
+    reports it instead of it vanishing silently. Repeated paths are kept once.
+    """
+    expanded: list[str] = []
+    for given in paths:
+        if given != _STDIN and os.path.isdir(given):
+            found = _files_under(given)
+            expanded.extend(found or [given])
+        else:
+            expanded.append(given)
+    return list(dict.fromkeys(expanded))
+
+
+def _files_under(folder: str) -> list[str]:
+    found: list[tuple[tuple[str, ...], str]] = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            if name.startswith(".") or not name.lower().endswith(INPUT_SUFFIXES):
+                continue
+            full = os.path.join(root, name)
+            found.append((Path(os.path.relpath(full, folder)).parts, full))
+    # Sort on path components so 'a/z.txt' comes before 'a-b/y.txt' on every platform.
+    return [full for _, full in sorted(found)]
+
+
+# ---------------------------------------------------------------------------------------
+# dates
+
+_MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
+    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+}
+_MONTH = (
+    r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|"
+    r"aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+_YEAR = r"(?P<year>\d{4})"
+# A time after the date, as datelines write it: "- 0:22", ", 10:00 AM GMT", "at 9:15".
+_TIME = (
+    r"(?:\s*(?:[-–—,|@]|\bat\b)?\s*\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?"
+    r"(?:\s*\(?(?:GMT|UTC|[A-Z]{2,4}T)(?:\s*[+-]\s*\d{1,2}(?::?\d{2})?)?\)?)?)?"
+)
+_WEEKDAY = r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+)?"
+_DATE_FORMS = [
+    re.compile(rf"{_WEEKDAY}{form}{_TIME}\s*", re.IGNORECASE)
+    for form in (
+        # 2020-01-28, 2020/01/28, 2020-01-28T10:00:00Z, 2020-01-28 10:00:00+02:00
+        r"(?P<year>\d{4})[-/](?P<month>\d{1,2})[-/](?P<day>\d{1,2})"
+        r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?",
+        # 28.01.2020 (day first, the usual reading of dotted dates)
+        r"(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>\d{4})",
+        # 28 Jan 2020, 28 January, 2020, 28-Jan-2020
+        rf"{_DAY}[\s-]+{_MONTH}[\s,-]+{_YEAR}",
+        # January 28, 2020, Jan. 28 2020
+        rf"{_MONTH}\s+{_DAY},?\s+{_YEAR}",
+    )
+]
+
+
+def normalise_date(value: str) -> str | None:
+    """``'28 Jan 2020'``, ``'January 28, 2020'``, ``'2020-01-28T10:00:00Z'`` -> ``'2020-01-28'``.
+
+    Returns None when the value is not a date in one of these forms (slashed dates such as
+    01/02/2020 are ambiguous and are not guessed).
+    """
+    text = value.strip()
+    for form in _DATE_FORMS:
+        match = form.fullmatch(text)
+        if not match:
+            continue
+        month = match.group("month")
+        month_number = int(month) if month.isdigit() else _MONTHS[month[:3].lower()]
+        try:
+            day = date(int(match.group("year")), month_number, int(match.group("day")))
+        except ValueError:  # 2020-02-31 has the right shape and is still no date
+            return None
+        return day.isoformat()
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# boilerplate
+
+_SHARE_WORD = (
+    r"(?:tweet|email|e-mail|print|share|facebook|twitter|whatsapp|telegram|linkedin|"
+    r"reddit|pinterest|tumblr|vk|pocket|more)"
+)
+_LABEL = r"[^\s,;:!?]+(?:[ \t]+[^\s,;:!?]+){0,3}"
+_NAV_POST = r"(?:(?:newer|older)\s+posts?|home)"
+# Each pattern must match a whole line (stripped of surrounding whitespace). Whole-line
+# matching is what keeps this conservative: a sentence that merely mentions "a comment"
+# or "email" never matches, because it has other words around them.
+_BOILERPLATE_LINES = [
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"(?:QR\s*code\s*)+",
+        r"Story\s+Code\s*:\s*\d+",
+        r"News\s+Link\s*:(?:\s*\S+)?",
+        r"(?:No|\d+)\s+comments?\s*:?",
+        r"Post\s+a\s+Comment",
+        r"(?:Leave\s+a\s+(?:comment|reply)|Leave\s+a\s+Reply\s+Cancel\s+reply|Add\s+a\s+comment)",
+        r"Share\s+this(?:\s+(?:article|story|post|page))?\s*:?",
+        # One way only to split the gaps ("\s*" then an optional separator), so a long
+        # line that almost matches fails fast instead of backtracking exponentially.
+        r"(?:(?:share|post|tweet|pin)\s+(?:on|to|via)\s+\w+\s*(?:[|·•,]\s*)?)+",
+        rf"(?:{_SHARE_WORD}\b\s*(?:[|·•,]\s*)?)+",
+        r"Click\s+to\s+(?:share|email|print)\b.{0,80}",
+        r"Subscribe(?:\s+(?:now|today|here))?(?:\s+to\s+(?:our|the)\s+(?:\w+\s+){0,2}"
+        r"(?:newsletter|channel|feed|updates|posts))?\s*[.!:]?",
+        r"Subscribe\s+to\s*:\s*Post\s+Comments\s*\(Atom\)",
+        r"(?:Related(?:\s+(?:posts?|articles?|stories|news|content|links))?|"
+        r"You\s+(?:may|might)\s+also\s+like|Read\s+(?:more|also)|See\s+also)\s*:?",
+        r"Posted\s+by\s+.{1,80}?\s+(?:at|on)\s+[^.]{0,40}\d[^.]{0,40}",
+        # Blog labels: short items (at most four words each) separated by commas.
+        rf"(?:Labels|Tags)\s*:\s*{_LABEL}(?:\s*,\s*{_LABEL})*",
+        rf"(?=.*\bposts?\b){_NAV_POST}(?:\s+{_NAV_POST})*",
+        r"Advertisement|Skip\s+to\s+(?:main\s+)?content",
+        r"(?:We\s+use\s+cookies|This\s+(?:web)?site\s+uses\s+cookies|"
+        r"By\s+(?:continuing|using)\b[^.]{0,80}\bcookies|"
+        r"(?:Accept|Allow|Reject|Manage)(?:\s+all)?\s+cookies|"
+        r"Cookie\s+(?:policy|settings|preferences))\b.{0,300}",
+        # "All rights reserved" ends a notice; in mid-line it may be a sentence's words.
+        r"(?:.{0,160}[.,|]\s*)?All\s+rights\s+reserved\.?",
+        # Copyright notices; a bare "© Agency" credit only when short, because photo
+        # credits run on into captions that are article content ("© AFP The minister...").
+        r"(?:Copyright\s*)?©\s*(?:\d{4}|Copyright)\b.{0,160}|Copyright\s+\d{4}\b.{0,160}",
+        r"(?:Copyright\s*)?©(?:\s*[^\s.]+){1,4}",
+    )
+]
+_MAX_BOILERPLATE_LINE = 400
+_LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
+
+
+def _lines(text: str) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of each line without its terminator ('\\n', '\\r\\n' or '\\r')."""
+    for match in _LINE_RE.finditer(text):
+        if match.start() == len(text) and match.start() == match.end():
+            break
+        line = match.group()
+        yield match.start(), match.start() + len(line.rstrip("\r\n"))
+
+
+def _stripped(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink ``[start, end)`` past surrounding whitespace (and a byte order mark)."""
+    while start < end and (text[start].isspace() or text[start] == "\ufeff"):
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def find_boilerplate(text: str) -> list[tuple[int, int]]:
+    """Half-open ranges of scraping debris (share widgets, 'QR code', comment footers...).
+
+    Each range covers one debris line without its surrounding whitespace or line break,
+    so ``text[start:end]`` is exactly the debris. Real sentences are never marked.
+    """
+    ranges: list[tuple[int, int]] = []
+    for line_start, line_end in _lines(text):
+        start, end = _stripped(text, line_start, line_end)
+        if start == end or end - start > _MAX_BOILERPLATE_LINE:
+            continue
+        line = text[start:end]
+        if any(pattern.fullmatch(line) for pattern in _BOILERPLATE_LINES):
+            ranges.append((start, end))
+    return merge_ranges(ranges)
+
+
+# ---------------------------------------------------------------------------------------
+# metadata stated in the text
+
+_PART_SPLIT = re.compile(r"\s*[|·•]\s*|\s+[–—]\s+")
+_OUTLET_DATE_SPLIT = re.compile(r"\s*(?:,|\s-\s|\s[–—]\s)\s*")
+_DATE_LABEL = re.compile(
+    r"^(?:(?:first\s+)?published|updated|posted|last\s+modified)(?:\s+on)?\s*:?\s*", re.IGNORECASE
+)
+_TIME_ONLY = re.compile(rf"{_TIME}", re.IGNORECASE)
+_AUTHOR = re.compile(r"^by\s+\S", re.IGNORECASE)
+
+
+def _date_of(part: str) -> str | None:
+    return normalise_date(_DATE_LABEL.sub("", part.strip()))
+
+
+def _has_latin(token: str) -> bool:
+    return any(ch.isalpha() and unicodedata.name(ch, "").startswith("LATIN") for ch in token)
+
+
+def _clean_outlet(value: str) -> str | None:
+    """Trim an outlet name; drop leading/trailing words in another script from a Latin name.
+
+    Scraped datelines such as "خبرگزاری Herat Afghan Voice Agency(AVA)" prefix the name with
+    the word for "news agency" in the site's language. Names wholly in one script stay as
+    they are.
+    """
+    tokens = value.strip(" \t,;:-–—|").split()
+    if any(_has_latin(t) for t in tokens):
+        while tokens and not _has_latin(tokens[0]) and any(c.isalpha() for c in tokens[0]):
+            tokens.pop(0)
+        while tokens and not _has_latin(tokens[-1]) and any(c.isalpha() for c in tokens[-1]):
+            tokens.pop()
+    name = " ".join(tokens)
+    return name or None
+
+
+def _looks_like_outlet(value: str) -> bool:
+    words = value.split()
+    return 0 < len(words) <= 10 and len(value) <= 80 and not value.endswith((".", ":", ";", "?"))
+
+
+def _parse_dateline(line: str) -> tuple[str | None, str] | None:
+    """``(outlet or None, ISO date)`` for a dateline such as "Example Times, 3 March 2021"."""
+    text = line.strip().lstrip("\ufeff").strip()
+    if not text or len(text) > _MAX_DATELINE_CHARS:
+        return None
+    parts = [p for p in _PART_SPLIT.split(text) if p.strip()]
+    published, rest = None, []
+    for part in parts:
+        found = _date_of(part) if published is None else None
+        if found:
+            published = found
+        else:
+            rest.append(part)
+    if published is None and len(parts) == 1:
+        # "Outlet , 28 Jan 2020 - 0:22" or "Outlet - March 3, 2021": the date is the tail.
+        for sep in _OUTLET_DATE_SPLIT.finditer(text):
+            found = _date_of(text[sep.end():])
+            if found:
+                published, rest = found, [text[: sep.start()]]
+                break
+    if published is None:
+        return None
+    names = [p.strip() for p in rest if p.strip() and not _TIME_ONLY.fullmatch(p.strip())
+             and not _AUTHOR.match(p.strip())]
+    if any(not _looks_like_outlet(n) for n in names):
+        return None  # text around the date reads like prose, not a dateline
+    outlet = _clean_outlet(names[0]) if names else None
+    return outlet, published
+
+
+def _looks_like_title(line: str) -> bool:
+    # A line ending in a full stop that is also long reads as a paragraph, not a headline
+    # (short headlines do end in full stops: "Assange Never Met Manafort.").
+    return (len(line) <= _MAX_TITLE_CHARS and _parse_dateline(line) is None
+            and not (line.endswith(".") and not line.endswith("...") and len(line) > 100))
+
+
+def _metadata_from_text(text: str, boilerplate: Sequence[tuple[int, int]]
+                        ) -> tuple[str | None, str | None, str | None]:
+    """``(title, outlet, published)`` as the top of the text states them, else None each."""
+    lines: list[str] = []  # stripped lines, boilerplate lines blanked, until the body starts
+    for start, end in _lines(text):
+        s, e = _stripped(text, start, end)
+        lines.append("" if any(bs <= s and e <= be for bs, be in boilerplate) else text[s:e])
+        if sum(1 for line in lines if line) >= 5:
+            break
+    lines.append("")  # the text's end counts as a blank line after a last line
+    content = [i for i, line in enumerate(lines) if line]
+    title = outlet = published = None
+    if content:
+        first = content[0]
+        # Debris lines (blanked above) count as blank: "QR code\nTitle\n\n" still has a title.
+        followed_by_blank = first + 1 < len(lines) - 1 and lines[first + 1] == ""
+        if followed_by_blank and _looks_like_title(lines[first]):
+            title = lines[first]
+    for index in content[:4]:
+        found = _parse_dateline(lines[index])
+        if found:
+            outlet, published = found
+            break
+    return title, outlet, published
+
+
+def article_from_text(text: str, *, id: str, source: str | None = None, title: str | None = None,
+                      outlet: str | None = None, url: str | None = None,
+                      published: str | None = None) -> Article:
+    """An Article of ``text`` as given, with boilerplate marked and metadata read from the text.
+
+    Explicit ``title``/``outlet``/``published`` win over what the text states. An explicit
+    ``published`` that is not a date raises ``InputError`` E109.
+    """
+    boilerplate = find_boilerplate(text)
+    found_title, found_outlet, found_published = _metadata_from_text(text, boilerplate)
+    if published is not None:
+        iso = normalise_date(str(published))
+        if iso is None:
+            raise InputError.make("E109", path=source or id, value=published, field="published")
+        published = iso
+    return Article(
+        id=id,
+        text=text,
+        title=title if title is not None else found_title,
+        outlet=outlet if outlet is not None else found_outlet,
+        url=url,
+        published=published if published is not None else found_published,
+        source=source,
+        boilerplate=tuple(boilerplate),
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# bytes to text
+
+_SIGNATURES = {
+    b"%PDF": "a PDF document",
+    b"PK\x03\x04": "a ZIP archive or Office document",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"\x1f\x8b": "gzip-compressed data",
+    b"\x7fELF": "a program",
+}
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_CONTROL_BYTES = frozenset(range(0x00, 0x09)) | frozenset(range(0x0E, 0x20)) | {0x7F}
+
+
+def _binary_reason(data: bytes) -> str | None:
+    """Why ``data`` is not text, or None: a known signature, NUL bytes, many control bytes."""
+    for magic, what in _SIGNATURES.items():
+        if data.startswith(magic):
+            return what
+    head = data[:_SNIFF_BYTES]
+    if head.startswith(_UTF16_BOMS):
+        return None  # UTF-16 text has NUL bytes and is still text
+    if b"\x00" in head:
+        return "binary data: it contains NUL bytes"
+    controls = sum(1 for byte in head if byte in _CONTROL_BYTES)
+    if head and controls / len(head) > 0.10:
+        return f"binary data: {controls} control bytes in the first {len(head)}"
+    return None
+
+
+def _legacy_encoding(data: bytes) -> str:
+    """The encoding of bytes that are not UTF-8.
+
+    charset-normalizer guesses badly on short Western text (it calls a French sentence
+    cp1250), so cp1252 wins when it decodes and reads like Latin text: accented letters
+    sparse among ASCII letters. Cyrillic or Greek read as cp1252 is nearly all accented
+    letters, and goes to charset-normalizer instead.
+    """
+    try:
+        as_cp1252 = data.decode("cp1252")
+    except UnicodeDecodeError:
+        as_cp1252 = None
+    if as_cp1252 is not None:
+        ascii_letters = sum(1 for ch in as_cp1252 if ch.isascii() and ch.isalpha())
+        other = sum(1 for ch in as_cp1252 if not ch.isascii())
+        if other <= 0.3 * max(ascii_letters, 1):
+            return "cp1252"
+    from charset_normalizer import from_bytes  # imported here: only legacy files need it
+
+    best = from_bytes(data).best()
+    if best is not None and best.encoding:
+        return best.encoding
+    return "cp1252" if as_cp1252 is not None else "latin-1"
+
+
+def _decode(data: bytes, name: str) -> tuple[str, list[str]]:
+    """Text of ``data`` with no newline translation, and a W110 warning when not UTF-8."""
+    if data.startswith(_UTF16_BOMS):
+        try:
+            return data.decode("utf-16"), [warning_text("W110", path=name, encoding="UTF-16")]
+        except UnicodeDecodeError:
+            raise InputError.make("E103", path=name, reason="broken UTF-16") from None
+    try:
+        # Plain 'utf-8', not 'utf-8-sig': a byte order mark stays as U+FEFF so offsets
+        # match tools that read the file with open(path, encoding="utf-8"), PTC included.
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError:
+        encoding = _legacy_encoding(data)
+        text = data.decode(encoding, errors="replace")
+        return text, [warning_text("W110", path=name, encoding=encoding)]
+
+
+def _read_bytes(path: str, settings: Settings) -> bytes:
+    """The bytes of a file, after the checks that need no reading (missing, folder, size)."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise InputError.make("E101", path=path) from None
+    except OSError as exc:
+        raise InputError.make("E105", path=path, reason=exc.strerror or str(exc)) from None
+    if stat.S_ISDIR(info.st_mode):
+        if not _files_under(path):
+            raise InputError.make(
+                "E108", path=path,
+                hint="The folder holds no " + ", ".join(INPUT_SUFFIXES) + " files.")
+        raise InputError.make("E105", path=path, reason="it is a folder, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError.make("E105", path=path, reason="it is not a regular file")
+    if info.st_size > settings.max_bytes:
+        raise InputError.make("E104", path=path, size=info.st_size, limit=settings.max_bytes)
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise InputError.make("E105", path=path, reason=exc.strerror or str(exc)) from None
+
+
+def _text_of(data: bytes, name: str) -> tuple[str, list[str]]:
+    """Decoded text of a file's bytes; E103 for binary data, E102 for nothing but space."""
+    reason = _binary_reason(data)
+    if reason:
+        raise InputError.make("E103", path=name, reason=reason)
+    text, warnings = _decode(data, name)
+    if not text.replace("\ufeff", "").strip():
+        raise InputError.make("E102", path=name)
+    return text, warnings
+
+
+# ---------------------------------------------------------------------------------------
+# formats
+
+
+_Read = tuple[list[Article], list[str]]
+
+
+def _read_text(text: str, *, name: str, source: str, id: str) -> _Read:
+    return [article_from_text(text, id=id, source=source)], []
+
+
+def _read_html(html: str, *, name: str, source: str, id: str) -> _Read:
+    """The main text of an HTML page and its metadata, by trafilatura (never fetches)."""
+    import trafilatura  # imported here: it is slow to import and only HTML needs it
+    from trafilatura.settings import set_date_params
+
+    document = trafilatura.bare_extraction(
+        html, include_comments=False, with_metadata=True,
+        # Only dates the page states in its markup, not guesses from its text.
+        date_extraction_params=set_date_params(extensive=False),
+    )
+    text = getattr(document, "text", None) if document is not None else None
+    if not text or not text.strip():
+        raise InputError.make(
+            "E108", path=name,
+            hint="The HTML has no main text that could be extracted; save the article "
+                 "as plain text instead.")
+    published = getattr(document, "date", None)
+    return [article_from_text(
+        text, id=id, source=source,
+        title=getattr(document, "title", None) or None,
+        outlet=getattr(document, "sitename", None) or None,
+        url=getattr(document, "url", None) or None,
+        published=normalise_date(published) if published else None,
+    )], []
+
+
+class _Records:
+    """Turns JSONL/CSV records into Articles: default ids, unique ids, dates, warnings."""
+
+    def __init__(self, name: str, source: str, stem: str, where: str) -> None:
+        self.name, self.source, self.stem, self.where = name, source, stem, where
+        self.articles: list[Article] = []
+        self.warnings: list[str] = []
+        self.seen: set[str] = set()
+
+    def add(self, record: dict[str, Any], number: int) -> None:
+        place = f"{self.where} {number}"
+        raw_id = record.get("id")
+        wanted = str(raw_id).strip() if raw_id not in (None, "") else f"{self.stem}-{number}"
+        article_id = wanted
+        if article_id in self.seen:
+            suffix = 2
+            while f"{wanted}-{suffix}" in self.seen:
+                suffix += 1
+            article_id = f"{wanted}-{suffix}"
+            self.warnings.append(warning_text(
+                "W111", path=self.name, where=place, id=wanted, new_id=article_id))
+        self.seen.add(article_id)
+        fields = {key: (str(record[key]).strip() or None) if record.get(key) is not None else None
+                  for key in _RECORD_FIELDS}
+        if fields["published"] is not None:
+            iso = normalise_date(fields["published"])
+            if iso is None:
+                self.warnings.append(warning_text(
+                    "E109", path=f"{self.name}:{number}", value=fields["published"],
+                    field="published"))
+            fields["published"] = iso
+        self.articles.append(article_from_text(record["text"], id=article_id, source=self.source,
+                                               **fields))
+
+
+def _read_jsonl(text: str, *, name: str, source: str, id: str) -> _Read:
+    """One article per JSON line; bad lines are skipped with an E106 warning line."""
+    records = _Records(name, source, id, "line")
+    first_problem: str | None = None
+    # Split at '\n' only: str.splitlines() would also split at U+2028 and friends, which
+    # JSON allows unescaped inside strings. A byte order mark belongs to the file, not to
+    # the first record.
+    for number, line in enumerate(text.lstrip("\ufeff").split("\n"), start=1):
+        if not line.strip():
+            continue
+        reason = None
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            reason = f"not valid JSON: {exc.msg} (column {exc.colno})"
+        else:
+            if not isinstance(record, dict):
+                reason = f"a JSON {type(record).__name__}, not an object"
+            elif not isinstance(record.get("text"), str) or not record["text"].strip():
+                reason = 'no non-empty "text" field'
+        if reason:
+            first_problem = first_problem or f"line {number}: {reason}"
+            records.warnings.append(warning_text("E106", path=name, line=number, reason=reason))
+            continue
+        records.add(record, number)
+    if not records.articles:
+        raise InputError.make(
+            "E108", path=name,
+            hint='No line holds a JSON object with a non-empty "text" field'
+                 f' ({first_problem or "the file has no records"}).')
+    return records.articles, records.warnings
+
+
+def _read_csv(text: str, *, name: str, source: str, id: str) -> _Read:
+    """One article per row; rows are numbered as in a spreadsheet (the header is row 1)."""
+    # newline='' semantics: StringIO(newline='') and csv leave '\r\n' inside quoted fields as is.
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise InputError.make(
+            "E107", path=name, line=1, reason=f"unreadable header ({exc})") from None
+    columns = [c.strip().lower() for c in header or []]
+    if "text" not in columns:
+        found = ", ".join(c for c in columns if c) or "no columns"
+        raise InputError.make("E107", path=name, line=1,
+                              reason=f"the header has no 'text' column (found: {found})")
+    records = _Records(name, source, id, "row")
+    number = 1
+    try:
+        for number, row in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in row):
+                continue
+            record = {col: row[i] for i, col in enumerate(columns) if i < len(row) and col}
+            if not record.get("text", "").strip():
+                records.warnings.append(warning_text(
+                    "E107", path=name, line=number,
+                    reason="the 'text' cell is empty; skipped the row"))
+                continue
+            records.add(record, number)
+    except csv.Error as exc:
+        records.warnings.append(warning_text(
+            "E107", path=name, line=number + 1,
+            reason=f"unreadable ({exc}); stopped reading there"))
+    if not records.articles:
+        raise InputError.make(
+            "E108", path=name, hint="No row of the CSV has a non-empty 'text' cell.")
+    return records.articles, records.warnings
+
+
+_READERS = {".html": _read_html, ".htm": _read_html, ".jsonl": _read_jsonl, ".csv": _read_csv}
+_HTML_START = re.compile(r"<(?:!doctype\s+html|html|head|body|article|div|p|meta|title)\b",
+                         re.IGNORECASE)
+
+
+def _sniff(text: str) -> Callable[..., _Read]:
+    """The reader for text of unknown kind (stdin): HTML, JSONL, else plain text."""
+    body = text.lstrip("\ufeff \t\r\n")
+    if body.startswith("<") and _HTML_START.match(body):
+        return _read_html
+    lines = [line.strip() for line in text.lstrip("\ufeff").splitlines() if line.strip()]
+    if lines and all(line.startswith("{") and line.endswith("}") for line in lines):
+        return _read_jsonl
+    return _read_text
+
+
+def _read_stdin(stdin: TextIO | None, settings: Settings) -> bytes:
+    stream = sys.stdin if stdin is None else stdin
+    buffer = getattr(stream, "buffer", None)
+    # Read bytes where there are any, so '\r\n' arrives untranslated.
+    data = buffer.read(settings.max_bytes + 1) if buffer is not None else stream.read(
+        settings.max_bytes + 1)
+    if isinstance(data, str):
+        data = data.encode("utf-8", errors="surrogatepass")
+    if len(data) > settings.max_bytes:
+        raise InputError.make("E104", path=_STDIN_NAME, size=f"more than {settings.max_bytes}",
+                              limit=settings.max_bytes)
+    return data
+
+
+def read_path(path: str, *, settings: Settings, stdin: TextIO | None = None
+              ) -> tuple[list[Article], list[str]]:
+    """The articles in one input (a file or ``-`` for stdin) and warning lines about it.
+
+    Raises ``InputError`` when the input cannot be used at all (E101-E108).
+    """
+    if path == _STDIN:
+        name, source, id = _STDIN_NAME, _STDIN, "stdin"
+        data = _read_stdin(stdin, settings)
+        text, warnings = _text_of(data, name)
+        reader = _sniff(text)
+    else:
+        name = source = path
+        id = article_id_for(Path(path))
+        data = _read_bytes(path, settings)
+        suffix = Path(path).suffix.lower()
+        text, warnings = _text_of(data, name)
+        if suffix in _READERS:
+            reader = _READERS[suffix]
+        elif suffix in (".txt", ".text"):
+            reader = _read_text
+        else:
+            reader = _sniff(text)  # an unknown suffix: judge by the content, as for stdin
+    articles, notes = reader(text, name=name, source=source, id=id)
+    return articles, warnings + notes
+
+
+def iter_articles(paths: Sequence[str], *, settings: Settings, stdin: TextIO | None = None
+                  ) -> Iterator[tuple[str, list[Article] | PropwatchError, list[str]]]:
+    """``(path, articles or the error, warnings)`` for each expanded input, in order.
+
+    Never raises for a bad input: its error is yielded so that a batch goes on.
+    """
+    for path in expand_paths(paths):
+        try:
+            articles, warnings = read_path(path, settings=settings, stdin=stdin)
+        except PropwatchError as exc:
+            yield path, exc, []
+        except Exception as exc:  # noqa: BLE001 - a crash on one odd file must not end a batch
+            name = _STDIN_NAME if path == _STDIN else path
+            yield path, InputError.make(
+                "E105", path=name, reason=f"unexpected {type(exc).__name__}: {exc}"), []
+        else:
+            yield path, articles, warnings

@@ -1,0 +1,598 @@
+"""Render analyses for people and tools: JSONL records, SemEval TSV lines, self-contained HTML
+pages (one per article, plus an index) and a rich terminal view.
+
+Every view keeps the offsets exact: the article text is cut into segments at every span and
+boilerplate boundary, so each character is shown once, with the set of spans covering it.
+HTML templates, CSS and JS are package data in ``propwatch/templates`` (no template engine).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from string import Template
+from typing import TYPE_CHECKING, Any, Sequence
+from urllib.parse import quote, urlsplit
+
+from .doc import Analysis, merge_ranges
+from .techniques import TECHNIQUES, Technique, describe
+
+if TYPE_CHECKING:  # rich is imported lazily: only the terminal view needs it
+    from rich.console import Console
+
+__all__ = [
+    "jsonl_record",
+    "semeval_lines",
+    "render_html",
+    "render_index",
+    "write_html",
+    "render_terminal",
+]
+
+
+# --------------------------------------------------------------------------- machine formats
+
+
+def jsonl_record(analysis: Analysis) -> dict[str, Any]:
+    """One JSON-ready record per article: metadata, summary and spans with their exact text."""
+    article = analysis.article
+    return {
+        "id": article.id,
+        "source": article.source,
+        "title": article.title,
+        "outlet": article.outlet,
+        "published": article.published,
+        "url": article.url,
+        "detector": analysis.detector,
+        "summary": analysis.summary,
+        "spans": [span.to_dict(article.text) for span in analysis.spans],
+    }
+
+
+def semeval_lines(analysis: Analysis) -> list[str]:
+    """SemEval-2020 Task 11 TC lines ``id<TAB>technique<TAB>start<TAB>end``, sorted by start.
+
+    Tabs and line breaks in the article id would break the format, so they become spaces.
+    """
+    article_id = re.sub(r"[\t\r\n]", " ", analysis.article.id)
+    spans = sorted(analysis.spans, key=lambda s: (s.start, s.end, s.technique))
+    return [f"{article_id}\t{s.technique}\t{s.start}\t{s.end}" for s in spans]
+
+
+# --------------------------------------------------------------------------- segments
+
+
+@dataclass(frozen=True, slots=True)
+class _Segment:
+    """``text[start:end]``, covered by the spans ``spans`` (indices into ``analysis.spans``)."""
+
+    start: int
+    end: int
+    spans: tuple[int, ...]
+    boilerplate: bool
+    ends: tuple[int, ...]  # spans whose last character is in this segment
+
+
+def _segments(analysis: Analysis) -> list[_Segment]:
+    """Cut the text at every span and boilerplate boundary (a sweep, O(n log n))."""
+    text, spans = analysis.article.text, analysis.spans
+    boiler = merge_ranges(analysis.article.boilerplate)
+    cuts = {0, len(text)}
+    starts: dict[int, list[int]] = {}
+    ends: dict[int, list[int]] = {}
+    for i, span in enumerate(spans):
+        cuts.update((span.start, span.end))
+        starts.setdefault(span.start, []).append(i)
+        ends.setdefault(span.end, []).append(i)
+    for start, end in boiler:
+        cuts.update((start, end))
+    ordered = sorted(cuts)
+    active: set[int] = set()
+    out: list[_Segment] = []
+    b = 0
+    for a, z in zip(ordered, ordered[1:]):
+        active.difference_update(ends.get(a, ()))
+        active.update(starts.get(a, ()))
+        while b < len(boiler) and boiler[b][1] <= a:
+            b += 1
+        in_boiler = b < len(boiler) and boiler[b][0] <= a
+        out.append(_Segment(a, z, tuple(sorted(active)), in_boiler, tuple(sorted(ends.get(z, ())))))
+    return out
+
+
+_HEX = re.compile(r"#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?\Z")
+
+
+def _technique(label: str) -> Technique:
+    tech = describe(label)
+    return tech if _HEX.match(tech.color) else Technique(tech.label, tech.name, tech.definition, "#dddddd")
+
+
+def _technique_order(analysis: Analysis) -> list[str]:
+    """Labels present, most frequent first (the order of ``Analysis.summary``)."""
+    return list(analysis.summary["techniques"])
+
+
+def _excerpt(text: str, limit: int = 60) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def _percent(value: float) -> str:
+    return f"{value * 100:.0f}%"
+
+
+def _coverage(value: float) -> str:
+    return f"{value * 100:.1f}%"
+
+
+# --------------------------------------------------------------------------- HTML helpers
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_JS_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def _esc(value: object) -> str:
+    """Escape text for HTML content or a quoted attribute."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _esc_text(text: str) -> str:
+    """Escape article text; a literal CR would be folded into LF by the HTML parser."""
+    return html.escape(text, quote=True).replace("\r", "&#13;")
+
+
+def _json_for_script(data: Any) -> str:
+    """JSON that cannot end its ``<script>`` element or open a comment inside it."""
+    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return re.sub("[<>&\u2028\u2029]", lambda m: _JS_UNSAFE[m.group()], raw)
+
+
+def _safe_href(url: str | None, *, web_only: bool) -> str | None:
+    """``url`` escaped for an href, or None when its scheme could run code (javascript:...)."""
+    if not url:
+        return None
+    url = url.strip()
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return None
+    allowed = {"http", "https"} if web_only else {"", "http", "https", "file"}
+    if scheme not in allowed or any(ord(c) < 32 for c in url):
+        return None
+    if not web_only:  # a relative path given by the caller: keep it readable but valid
+        url = quote(url, safe="/#?&=%:@;+,.-_~!$'()*[]")
+    return _esc(url)
+
+
+@lru_cache(maxsize=None)
+def _resource(name: str) -> str:
+    text = resources.files("propwatch").joinpath("templates", name).read_text(encoding="utf-8")
+    return text.replace("\r\n", "\n")
+
+
+def _script_hash(js: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(js.encode("utf-8")).digest()).decode() + "'"
+
+
+def _page(template: str, *, js_name: str, **values: str) -> str:
+    """Fill a page template; inline CSS and JS; pin the script with a CSP hash."""
+    js = _resource(js_name)
+    csp = (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+        f"script-src {_script_hash(js)}; base-uri 'none'; form-action 'none'"
+    )
+    page = Template(_resource(template)).substitute(
+        css=_resource("report.css"), js=js, csp=_esc(csp), **values
+    )
+    # lone surrogates cannot be written as UTF-8; one character for one keeps offsets aligned
+    return _SURROGATE.sub("\ufffd", page)
+
+
+def _swatch(color: str, cls: str = "sw") -> str:
+    return f'<i class="{cls}" style="--c:{color}" aria-hidden="true"></i>'
+
+
+def _background(colors: Sequence[str]) -> str:
+    """CSS for a segment: one colour, or diagonal stripes of every colour covering it."""
+    unique = list(dict.fromkeys(colors))
+    if len(unique) == 1:
+        return f"--c:{unique[0]}"
+    width = 7
+    stops = ", ".join(
+        f"{c} {k * width}px {(k + 1) * width}px" for k, c in enumerate(unique)
+    )
+    return f"--c:{unique[-1]};background:repeating-linear-gradient(135deg, {stops})"
+
+
+def _tooltip(number: int, tech: Technique, score: float, reason: str) -> str:
+    lines = [f"[{number}] {tech.name} · {_percent(score)}"]
+    if tech.definition:
+        lines.append(tech.definition)
+    if reason:
+        lines.append(f"Why: {reason}")
+    return "\n".join(lines)
+
+
+def _meta_rows(analysis: Analysis) -> list[tuple[str, str]]:
+    """(label, escaped HTML value) for the metadata list; the URL is a link only for http(s)."""
+    article = analysis.article
+    rows: list[tuple[str, str]] = []
+    for label, value in (
+        ("Title", article.title),
+        ("Outlet", article.outlet),
+        ("Published", article.published),
+        ("Source", article.source),
+    ):
+        if value:
+            rows.append((label, _esc(value)))
+    if article.url:
+        href = _safe_href(article.url, web_only=True)
+        text = _esc(article.url)
+        rows.append(
+            ("URL", f'<a href="{href}" rel="noopener noreferrer nofollow" target="_blank">{text}</a>'
+             if href else text)
+        )
+    rows.append(("Article id", f"<code>{_esc(article.id)}</code>"))
+    rows.append(("Detector", _esc(analysis.detector or "unknown")))
+    rows.append(("Characters", f"{len(article.text):,}"))
+    if article.boilerplate:
+        skipped = sum(e - s for s, e in merge_ranges(article.boilerplate))
+        rows.append(("Skipped", f"{skipped:,} characters of boilerplate"))
+    return rows
+
+
+# --------------------------------------------------------------------------- HTML page
+
+
+def render_html(analysis: Analysis, *, index_href: str | None = None) -> str:
+    """One self-contained HTML page (inline CSS and JS, nothing fetched) for one analysis.
+
+    ``index_href``, when given, adds a link back to an index page.
+    """
+    article, spans = analysis.article, analysis.spans
+    text = article.text
+    summary = analysis.summary
+    order = _technique_order(analysis)
+    tindex = {label: k for k, label in enumerate(order)}
+    techs = [_technique(label) for label in order]
+    span_tech = [tindex[s.technique] for s in spans]
+
+    # article body: one element per segment, no whitespace between them
+    parts: list[str] = []
+    for seg in _segments(analysis):
+        chunk = _esc_text(text[seg.start : seg.end])
+        if seg.spans:
+            colors = [techs[span_tech[i]].color for i in seg.spans]
+            tip = "\n\n".join(
+                _tooltip(i + 1, techs[span_tech[i]], spans[i].score, spans[i].reason)
+                for i in seg.spans
+            )
+            classes = "seg bp" if seg.boilerplate else "seg"
+            count = f' data-n="{len(seg.spans)}"' if len(seg.spans) > 1 else ""
+            parts.append(
+                f'<mark class="{classes}" data-s="{" ".join(map(str, seg.spans))}"{count} '
+                f'style="{_background(colors)}" title="{_esc(tip)}" tabindex="0">{chunk}</mark>'
+            )
+        elif seg.boilerplate:
+            parts.append(f'<span class="bp" title="Boilerplate: skipped, not analysed">{chunk}</span>')
+        else:
+            parts.append(chunk)
+        for i in seg.ends:
+            tech = techs[span_tech[i]]
+            parts.append(
+                f'<sup class="mk" data-i="{i}" data-n="{i + 1}" style="--c:{tech.color}" '
+                f'title="{_esc(f"[{i + 1}] {tech.name}")}" aria-hidden="true"></sup>'
+            )
+    body = "".join(parts)
+
+    # side panel: techniques legend with toggles
+    legend: list[str] = []
+    most = max(summary["techniques"].values(), default=1)
+    for k, (label, tech) in enumerate(zip(order, techs)):
+        count = summary["techniques"][label]
+        legend.append(
+            f'<li class="tech" data-t="{k}">'
+            f'<label><input type="checkbox" class="js-only" data-t="{k}" checked '
+            f'aria-label="Show {_esc(tech.name)}">{_swatch(tech.color)}'
+            f'<span class="tname">{_esc(tech.name)}</span>'
+            f'<span class="count">{count}</span></label>'
+            f'<div class="bar"><i style="--c:{tech.color};width:{count / most * 100:.1f}%"></i></div>'
+            f'<div class="def">{_esc(tech.definition)}</div>'
+            f'<div class="lab">{_esc(label)}</div></li>'
+        )
+    if legend:
+        legend_html = f'<ul class="legend">{"".join(legend)}</ul>'
+    else:
+        legend_html = '<p class="none">No propaganda techniques were found in this article.</p>'
+    absent = [t for t in TECHNIQUES if t.label not in tindex]
+    if absent and legend:
+        names = ", ".join(
+            f'<span title="{_esc(t.definition)}">{_esc(t.name)}</span>' for t in absent
+        )
+        legend_html += f'<p class="absent"><b>Not found:</b> {names}.</p>'
+
+    # numbered list of spans
+    items = []
+    for i, span in enumerate(spans):
+        tech = techs[span_tech[i]]
+        reason = f'<span class="why">{_esc(span.reason)}</span>' if span.reason else ""
+        items.append(
+            f'<li data-i="{i}" data-t="{span_tech[i]}"><button type="button" data-i="{i}">'
+            f'<span class="num" style="--c:{tech.color}">{i + 1}</span>'
+            f'<span class="sbody"><span class="shead"><b>{_esc(tech.name)}</b>'
+            f'<span class="score">{_percent(span.score)}</span></span>'
+            f'<q>{_esc(_excerpt(text[span.start : span.end], 90))}</q>{reason}</span>'
+            f"</button></li>"
+        )
+    spans_html = (
+        f'<section><details class="spans" open><summary><h2>Spans ({len(spans)})</h2></summary>'
+        f'<ol>{"".join(items)}</ol></details></section>'
+        if items
+        else ""
+    )
+
+    meta_html = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in _meta_rows(analysis))
+
+    byline = [_esc(v) for v in (article.outlet, article.published) if v]
+    if analysis.detector:
+        byline.append(f"detector <code>{_esc(analysis.detector)}</code>")
+    nav = ""
+    if index_href is not None:
+        href = _safe_href(index_href, web_only=False)
+        if href:
+            nav = f'<a class="back" href="{href}">← All articles</a>'
+
+    data = {
+        "techniques": [
+            {"label": t.label, "name": t.name, "definition": t.definition, "color": t.color}
+            for t in techs
+        ],
+        "spans": [
+            {
+                "t": span_tech[i],
+                "start": s.start,
+                "end": s.end,
+                "score": round(float(s.score), 4),
+                "reason": s.reason,
+                "text": _excerpt(text[s.start : s.end], 160),
+            }
+            for i, s in enumerate(spans)
+        ],
+    }
+    title = article.title or article.id
+    coverage = float(summary["coverage"])
+    return _page(
+        "report.html",
+        js_name="report.js",
+        page_title=_esc(f"{title} — propwatch report"),
+        nav=nav,
+        title=_esc(title),
+        byline="".join(f"<span>{b}</span>" for b in byline),
+        body=body,
+        n_spans=str(len(spans)),
+        n_techniques=str(len(order)),
+        coverage=_coverage(coverage),
+        coverage_width=f"{min(coverage, 1.0) * 100:.1f}",
+        covered=f"{summary['covered_characters']:,}",
+        legend=legend_html,
+        spans=spans_html,
+        metadata=meta_html,
+        display_controls=(
+            '<div class="controls js-only">'
+            '<label><input type="checkbox" id="pw-markers" checked> Span numbers</label>'
+            + ('<label><input type="checkbox" id="pw-boiler" checked> Skipped text</label>'
+               if article.boilerplate else "")
+            + "</div>"
+        ),
+        data=_json_for_script(data),
+    )
+
+
+# --------------------------------------------------------------------------- index page
+
+
+def render_index(entries: Sequence[tuple[Analysis, str]]) -> str:
+    """An index page: one row per analysis, linking to its page at the given relative href."""
+    totals: dict[str, int] = {}
+    rows: list[str] = []
+    n_spans = 0
+    for analysis, href in entries:
+        article = analysis.article
+        summary = analysis.summary
+        n_spans += summary["spans"]
+        chips = []
+        for label, count in summary["techniques"].items():
+            totals[label] = totals.get(label, 0) + count
+            tech = _technique(label)
+            chips.append(
+                f'<span class="chip" title="{_esc(f"{label}: {tech.definition}")}">'
+                f'{_swatch(tech.color)}{_esc(tech.name)} <b>{count}</b></span>'
+            )
+        safe = _safe_href(href, web_only=False)
+        title = _esc(article.title or article.id)
+        link = f'<a href="{safe}">{title}</a>' if safe else title
+        coverage = float(summary["coverage"])
+        rows.append(
+            "<tr>"
+            f'<td class="t">{link}<div class="id"><code>{_esc(article.id)}</code></div></td>'
+            f"<td>{_esc(article.outlet or '')}</td>"
+            f'<td class="d">{_esc(article.published or "")}</td>'
+            f'<td class="n" data-v="{summary["spans"]}">{summary["spans"]}</td>'
+            f'<td class="n" data-v="{coverage}">{_coverage(coverage)}</td>'
+            f'<td class="chips">{"".join(chips) or "<span class=none>none</span>"}</td>'
+            "</tr>"
+        )
+    total_chips = "".join(
+        f'<span class="chip" title="{_esc(f"{label}: {_technique(label).definition}")}">'
+        f'{_swatch(_technique(label).color)}{_esc(_technique(label).name)} <b>{count}</b></span>'
+        for label, count in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
+    n = len(entries)
+    return _page(
+        "index.html",
+        js_name="index.js",
+        n_articles=str(n),
+        articles_word="article" if n == 1 else "articles",
+        n_spans=str(n_spans),
+        totals=total_chips or '<span class="none">No techniques found.</span>',
+        rows="".join(rows)
+        or '<tr><td colspan="6" class="none">No articles.</td></tr>',
+    )
+
+
+# --------------------------------------------------------------------------- files
+
+_RESERVED = {"con", "prn", "aux", "nul", "index"} | {f"{p}{d}" for p in ("com", "lpt") for d in range(10)}
+
+
+def _safe_stem(article_id: str) -> str:
+    ascii_id = unicodedata.normalize("NFKD", article_id).encode("ascii", "ignore").decode()
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_id)
+    stem = re.sub(r"-{2,}", "-", stem).strip(".-_")[:80].rstrip(".-_")
+    return stem or "article"
+
+
+def _unique_names(ids: Sequence[str]) -> list[str]:
+    """Safe, distinct (also case-insensitively) ``.html`` names, in the order of ``ids``."""
+    used: set[str] = set()
+    names = []
+    for article_id in ids:
+        stem = _safe_stem(article_id)
+        candidate, n = stem, 1
+        while candidate.lower() in used or candidate.lower() in _RESERVED:
+            n += 1
+            candidate = f"{stem}-{n}"
+        used.add(candidate.lower())
+        names.append(candidate + ".html")
+    return names
+
+
+def write_html(analyses: Sequence[Analysis], out: Path) -> list[Path]:
+    """Write HTML reports and return the paths written.
+
+    One analysis and ``out`` ending in .html/.htm: that one file. Otherwise ``out`` is a folder
+    holding one page per article (safe, unique names derived from the ids) and ``index.html``.
+    """
+    out = Path(out)
+    analyses = list(analyses)
+    if len(analyses) == 1 and out.suffix.lower() in (".html", ".htm"):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(render_html(analyses[0]), encoding="utf-8", newline="")
+        return [out]
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    entries: list[tuple[Analysis, str]] = []
+    for analysis, name in zip(analyses, _unique_names([a.article.id for a in analyses])):
+        path = out / name
+        path.write_text(render_html(analysis, index_href="index.html"), encoding="utf-8", newline="")
+        written.append(path)
+        entries.append((analysis, name))
+    index = out / "index.html"
+    index.write_text(render_index(entries), encoding="utf-8", newline="")
+    written.append(index)
+    return written
+
+
+# --------------------------------------------------------------------------- terminal
+
+# Controls a terminal would act on (ESC sequences, bell...). Same length, so offsets hold.
+_TERM_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _term_safe(text: str) -> str:
+    text = re.sub(r"\r(?!\n)", "\n", text)  # rich drops CR: keep old-Mac line breaks as breaks
+    return _TERM_CONTROL.sub("\ufffd", text)
+
+
+def render_terminal(analysis: Analysis, console: "Console") -> None:
+    """Print the article with highlighted spans, numbered end markers, a legend and a footer."""
+    from rich import box
+    from rich.rule import Rule
+    from rich.style import Style
+    from rich.table import Table
+    from rich.text import Text
+
+    article, spans = analysis.article, analysis.spans
+    summary = analysis.summary
+    text = _term_safe(article.text)
+    techs = {label: _technique(label) for label in summary["techniques"]}
+
+    # header
+    console.print(Text(_term_safe(article.title or article.id), style="bold"))
+    meta = Table.grid(padding=(0, 2))
+    meta.add_column(style="dim", no_wrap=True)
+    meta.add_column()
+    for label, value in (
+        ("Outlet", article.outlet),
+        ("Published", article.published),
+        ("Source", article.source),
+        ("URL", article.url),
+        ("Article id", article.id),
+        ("Detector", analysis.detector or "unknown"),
+    ):
+        if value:
+            meta.add_row(label, Text(_term_safe(value)))
+    console.print(meta)
+    console.print(Rule(style="dim"))
+
+    # body: the inner (latest-starting, then shortest) span wins the colour
+    body = Text()
+    for seg in _segments(analysis):
+        style = Style()
+        if seg.spans:
+            winner = max(seg.spans, key=lambda i: (spans[i].start, -spans[i].end, i))
+            style = Style(color="black", bgcolor=techs[spans[winner].technique].color)
+        if seg.boilerplate:
+            style += Style(dim=True)
+        body.append(text[seg.start : seg.end], style=style)
+        for i in seg.ends:
+            body.append(f"[{i + 1}]", style=Style(bold=True, color=techs[spans[i].technique].color))
+    console.print(body)
+    console.print(Rule(style="dim"))
+
+    if not spans:
+        console.print(Text("No propaganda techniques found.", style="bold"))
+    else:
+        legend = Table(title="Techniques", box=box.SIMPLE_HEAD, title_justify="left",
+                       title_style="bold")
+        legend.add_column("", width=2, no_wrap=True)
+        legend.add_column("Technique", no_wrap=True)
+        legend.add_column("Count", justify="right")
+        legend.add_column("Definition", ratio=1)
+        for label, count in summary["techniques"].items():
+            tech = techs[label]
+            legend.add_row(Text("  ", style=Style(bgcolor=tech.color)), Text(tech.name),
+                           str(count), Text(tech.definition, style="dim"))
+        console.print(legend)
+
+        console.print(Text("Spans", style="bold"))
+        for i, span in enumerate(spans):
+            tech = techs[span.technique]
+            line = Text()
+            line.append(f"[{i + 1}]", style=Style(bold=True, color=tech.color))
+            line.append(f" {tech.name} {float(span.score):.2f} ")
+            line.append("'" + _term_safe(_excerpt(article.text[span.start : span.end])) + "'")
+            if span.reason:
+                line.append(f"  ({_term_safe(span.reason)})", style="dim")
+            console.print(line)
+
+    footer = (
+        f"{len(spans)} span{'s' if len(spans) != 1 else ''} · "
+        f"{len(summary['techniques'])} technique{'s' if len(summary['techniques']) != 1 else ''} · "
+        f"{_coverage(float(summary['coverage']))} of the content covered "
+        f"({summary['covered_characters']:,} characters)"
+    )
+    if article.boilerplate:
+        skipped = sum(e - s for s, e in merge_ranges(article.boilerplate))
+        footer += f" · {skipped:,} boilerplate characters dimmed"
+    console.print(Rule(style="dim"))
+    console.print(Text(footer, style="dim"))

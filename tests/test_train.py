@@ -1,0 +1,25 @@
+"""A tiny smoke training run: the real training code end to end on a few PTC articles."""
+
+import json
+
+import pytest
+
+from propwatch.doc import Article
+
+
+@pytest.mark.slow
+def test_smoke_training_produces_a_loadable_detector(ptc_data, tmp_path):
+    pytest.importorskip("sklearn", reason="training needs the [train] extra")
+    from propwatch.detect.baseline import BaselineDetector
+    from propwatch.train.baseline import TrainConfig, train_baseline
+
+    config = TrainConfig(limit=24, folds=2, crf_iterations=15)
+    meta = train_baseline(tmp_path, data=ptc_data, config=config, log=lambda m: None)
+    assert 0.05 <= meta["threshold"] <= 0.4
+    assert json.loads((tmp_path / "meta.json").read_text())["config"]["limit"] == 24
+    assert not list(tmp_path.glob("fold*.crfsuite")), "cross-validation leftovers are removed"
+    detector = BaselineDetector(tmp_path)
+    text = "Title\n\nThese corrupt traitors lie and lie, and they hate our great nation!\n"
+    spans = detector.detect(Article(id="t", text=text))
+    assert all(text[s.start:s.end].strip() for s in spans)
+    assert detector.classify(Article(id="t", text=text), [(7, 21)])[0]
