@@ -254,13 +254,12 @@ def benchmark(
     repeat: int = typer.Option(3, "--repeat", min=1, help="Runs over the split; the best is reported."),
 ) -> None:
     """Speed and peak memory of analysing a PTC split (articles/s, characters/s, peak RSS)."""
-    from .detect import get_detector
     from .pipeline import benchmark as run_benchmark
 
     settings = _settings(detector=detector, data=data)
     try:
         figures = run_benchmark(split=split, data=settings.data,
-                                detector=get_detector(settings.detector), repeat=repeat)
+                                detector_name=settings.detector, repeat=repeat)
     except PropwatchError as exc:
         _fail(exc, 2)
     typer.echo(json.dumps(figures, indent=2))
