@@ -40,6 +40,23 @@ class TaggedSentence:
     inside: np.ndarray  # P(token inside a propaganda span), from the CRF marginals
 
 
+def spans_from_probabilities(text: str, token_offsets: Sequence[tuple[int, int]],
+                             inside: Sequence[float], threshold: float
+                             ) -> list[tuple[int, int, float]]:
+    """Maximal runs of tokens with ``inside >= threshold``, trimmed to the PTC rule, with the
+    run's mean probability as its score."""
+    found, run = [], []
+    for j, p in enumerate(list(inside) + [0.0]):
+        if p >= threshold:
+            run.append(j)
+        elif run:
+            start, end = trim(text, token_offsets[run[0]][0], token_offsets[run[-1]][1])
+            if end > start:
+                found.append((start, end, float(np.mean([inside[k] for k in run]))))
+            run = []
+    return found
+
+
 class BaselineDetector:
     """Finds propaganda spans and names their techniques."""
 
@@ -78,20 +95,9 @@ class BaselineDetector:
     def find_spans(self, article: Article, ctx: ArticleContext | None = None
                    ) -> list[tuple[int, int, float]]:
         """Runs of tokens whose inside-probability reaches the threshold: (start, end, score)."""
-        found = []
-        for sentence in self.tag(article, ctx):
-            run: list[int] = []
-            for j, p in enumerate(list(sentence.inside) + [0.0]):
-                if p >= self.threshold:
-                    run.append(j)
-                    continue
-                if run:
-                    start, end = trim(article.text, sentence.token_offsets[run[0]][0],
-                                      sentence.token_offsets[run[-1]][1])
-                    if end > start:
-                        found.append((start, end, float(sentence.inside[run].mean())))
-                    run = []
-        return found
+        return [span for sentence in self.tag(article, ctx)
+                for span in spans_from_probabilities(article.text, sentence.token_offsets,
+                                                     sentence.inside, self.threshold)]
 
     # ------------------------------------------------------------ technique classification
     def rank_techniques(self, article: Article, spans: Sequence[tuple[int, int]],

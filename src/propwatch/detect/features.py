@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
@@ -20,7 +19,7 @@ STOPWORDS = frozenset(
 )
 OPEN_QUOTES = {"“", "‘", "«"}
 CLOSE_QUOTES = {"”", "’", "»"}
-BOTH_QUOTES = {'"', "'"}
+
 
 
 def _bucket(value: float, edges: Sequence[float]) -> str:

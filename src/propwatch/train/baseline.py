@@ -20,10 +20,10 @@ from typing import Callable, Sequence
 import numpy as np
 import pycrfsuite
 
-from ..detect.baseline import INSIDE, VERSION, BaselineDetector
+from ..detect.baseline import INSIDE, VERSION, spans_from_probabilities
 from ..detect.features import ArticleContext, article_context, sentence_features, span_features, token_features
 from ..detect.linear import LinearModel
-from ..doc import Article, merge_ranges
+from ..doc import merge_ranges
 from ..errors import UsageError
 from ..evaluate import score_si
 from ..ptc import LabelRow, Split, group_by_article, load_split
@@ -145,19 +145,9 @@ def marginals(tagger: pycrfsuite.Tagger, sequences) -> list[np.ndarray]:
 
 
 def spans_at(ctx: ArticleContext, probs: Sequence[np.ndarray], threshold: float):
-    from ..detect.tokens import trim
-    spans = []
-    for sentence, p in zip(ctx.sentences, probs):
-        run: list[int] = []
-        for j, value in enumerate(list(p) + [0.0]):
-            if value >= threshold:
-                run.append(j)
-            elif run:
-                s, e = trim(ctx.text, sentence.tokens[run[0]].start, sentence.tokens[run[-1]].end)
-                if e > s:
-                    spans.append((s, e))
-                run = []
-    return spans
+    return [(start, end) for sentence, p in zip(ctx.sentences, probs)
+            for start, end, _ in spans_from_probabilities(
+                ctx.text, [(t.start, t.end) for t in sentence.tokens], p, threshold)]
 
 
 THRESHOLDS = tuple(round(0.05 + 0.025 * i, 3) for i in range(15))  # 0.05 .. 0.40
@@ -237,9 +227,3 @@ def train_baseline(out_dir: Path, *, data: str | None = None, config: TrainConfi
     log(f"wrote {out_dir} in {seconds} s")
     return meta
 
-
-def load_trained(out_dir: Path) -> BaselineDetector:
-    return BaselineDetector(out_dir)
-
-
-__all__ = ["TrainConfig", "train_baseline", "load_trained", "Article"]
