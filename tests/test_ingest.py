@@ -572,3 +572,20 @@ def test_real_scraped_examples() -> None:
     blog, _ = read_one(folder / "blog-repost-white-helmets-false-flag.txt")
     assert blog.title is None
     assert debris(blog) == ["No comments:", "Post a Comment"]
+
+
+def test_size_limit_applies_to_articles_not_to_record_corpora(tmp_path: Path) -> None:
+    from propwatch.config import Settings
+    from propwatch.ingest import read_path
+
+    records = tmp_path / "corpus.jsonl"
+    records.write_text("\n".join(json.dumps({"id": str(i), "text": "A sentence of news. " * 20})
+                                 for i in range(50)) + "\n", encoding="utf-8")
+    single = tmp_path / "one.txt"
+    single.write_text("A sentence of news. " * 50, encoding="utf-8")
+    small = Settings(max_bytes=500)
+    articles, _ = read_path(str(records), settings=small)
+    assert len(articles) == 50
+    with pytest.raises(PropwatchError) as info:
+        read_path(str(single), settings=small)
+    assert info.value.code == "E104"

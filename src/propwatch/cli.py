@@ -14,11 +14,12 @@ from typing import Iterator, List, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from . import __version__
+from .cliutil import err, fail, progress_bar
 from .config import Settings, load_settings
+from .corpus_cli import corpus_app
 from .errors import PropwatchError, UsageError
 from .techniques import TECHNIQUES
 
@@ -41,8 +42,8 @@ app = typer.Typer(
 train_app = typer.Typer(help="Train a detector on PTC train and write its artifact.",
                         no_args_is_help=True)
 app.add_typer(train_app, name="train")
+app.add_typer(corpus_app, name="corpus")
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)  # one error, one line
 
 
 class Format(str, Enum):
@@ -75,15 +76,6 @@ def _settings(**overrides) -> Settings:
         raise typer.Exit(2)
 
 
-def _fail(exc: PropwatchError, code: int = 1) -> None:
-    err.print(f"error: {exc}", markup=False)
-    raise typer.Exit(2 if isinstance(exc, UsageError) else code)
-
-
-def _progress(total: int) -> Progress:
-    return Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
-                    MofNCompleteColumn(), TimeElapsedColumn(), console=err,
-                    disable=total <= 1, transient=True)
 
 
 @app.command()
@@ -108,9 +100,9 @@ def analyze(
         from .detect import get_detector
         model = get_detector(settings.detector, threshold=settings.threshold)
     except PropwatchError as exc:
-        _fail(exc, 2)
+        fail(exc, 2)
     analyses, failures = [], []
-    with _progress(len(expanded)) as progress:
+    with progress_bar(len(expanded)) as progress:
         task = progress.add_task("analysing", total=len(expanded))
         for path, result, warnings in iter_analyses(expanded, settings=settings, detector=model,
                                                     stdin=sys.stdin):
@@ -124,7 +116,7 @@ def analyze(
     try:
         _write(analyses, format, out)
     except OSError as exc:
-        _fail(UsageError.make("E403", path=out, reason=exc.strerror or str(exc)))
+        fail(UsageError.make("E403", path=out, reason=exc.strerror or str(exc)))
     if failures:
         err.print(f"\n{len(failures)} of {len(expanded)} inputs could not be analysed:")
         for path, exc in failures:
@@ -170,6 +162,96 @@ def _write(analyses: list, format: Format, out: Optional[Path]) -> None:
         err.print(f"wrote {out}")
 
 
+class ReuseFormat(str, Enum):
+    jsonl = "jsonl"
+    html = "html"
+
+
+class Engine(str, Enum):
+    local = "local"
+    spark = "spark"
+
+
+@app.command()
+def reuse(
+    inputs: List[str] = typer.Argument(None, help="Files or folders as for 'corpus add' (JSONL records: id, text, outlet, published)."),
+    db: Optional[str] = typer.Option(None, "--db", help="Corpus store: inputs are added to it and the whole stored corpus is compared; the run is saved."),
+    min_chars: int = typer.Option(200, "--min-chars", min=20, help="Shortest passage to report, in characters on both sides."),
+    max_df: int = typer.Option(100, "--max-df", min=2, help="Text found in more articles than this is boilerplate, not reuse."),
+    format: ReuseFormat = typer.Option(ReuseFormat.jsonl, "--format", "-f"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Pairs JSONL (default stdout), or the HTML file/folder."),
+    clusters: Optional[Path] = typer.Option(None, "--clusters", help="Also write reprint clusters as JSONL."),
+    graph: Optional[Path] = typer.Option(None, "--graph", help="Also write the outlet graph: .csv or .graphml."),
+    engine: Engine = typer.Option(Engine.local, "--engine", help="local, or spark (pyspark local mode or a cluster)."),
+    master: str = typer.Option("local[2]", "--master", help="Spark master URL, with --engine spark."),
+    stats_out: Optional[Path] = typer.Option(None, "--stats", help="Also write the run's figures (counts, stage timings) as JSON."),
+    max_bytes: Optional[int] = typer.Option(None, "--max-bytes"),
+) -> None:
+    """Find passages reused across articles: aligned pairs, reprint clusters, likely origin."""
+    from .pipeline import reuse_corpus
+    from .reuse import ReuseOptions, outlet_graph
+    from .reuse.export import write_clusters_jsonl, write_graph_csv, write_graphml, write_pairs_jsonl
+
+    if not inputs and db is None:
+        err.print("error: give INPUT files or folders, or --db FILE for a stored corpus")
+        raise typer.Exit(2)
+    if graph is not None and graph.suffix.lower() not in (".csv", ".graphml"):
+        fail(UsageError.make("E402", value=str(graph), option="--graph",
+                              reason="the file name must end in .csv or .graphml"))
+    if format is ReuseFormat.html and out is None:
+        out = Path("propwatch-reuse")
+    settings = _settings(max_bytes=max_bytes)
+    try:
+        run = reuse_corpus(inputs or [], db=db, settings=settings,
+                           options=ReuseOptions(min_chars=min_chars, max_df=max_df),
+                           engine=engine.value, master=master)
+    except ImportError as exc:
+        err.print(f"error: {exc}")
+        raise typer.Exit(2)
+    except PropwatchError as exc:
+        fail(exc)
+    for line in run.warnings:
+        err.print(f"warning: {line}", markup=False)
+    outlets = {a.id: a.outlet for a in run.articles.values()}
+    dates = {a.id: a.published for a in run.articles.values()}
+    edges = outlet_graph(run.result.links, outlets, dates)
+    try:
+        if format is ReuseFormat.html:
+            from .reuse.html import write_reuse_html
+            written = write_reuse_html(run.result, run.articles, edges, out)
+            err.print(f"wrote {written[0] if len(written) == 1 else out / 'index.html'}")
+        elif out is None:
+            write_pairs_jsonl(run.result.links, sys.stdout)
+        else:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            with open(out, "w", encoding="utf-8", newline="") as handle:
+                write_pairs_jsonl(run.result.links, handle)
+        if clusters is not None:
+            clusters.parent.mkdir(parents=True, exist_ok=True)
+            with open(clusters, "w", encoding="utf-8", newline="") as handle:
+                write_clusters_jsonl(run.result.clusters, handle)
+        if stats_out is not None:
+            stats_out.parent.mkdir(parents=True, exist_ok=True)
+            from .pipeline import peak_rss_mb
+            figures = {**run.result.stats, "peak_rss_mb": round(peak_rss_mb(), 1)}
+            stats_out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+        if graph is not None:
+            graph.parent.mkdir(parents=True, exist_ok=True)
+            with open(graph, "w", encoding="utf-8", newline="") as handle:
+                (write_graphml if graph.suffix.lower() == ".graphml" else write_graph_csv)(edges, handle)
+    except OSError as exc:
+        fail(UsageError.make("E403", path=exc.filename or out, reason=exc.strerror or str(exc)))
+    stats = run.result.stats
+    err.print(f"{stats['articles']} articles, {stats['candidate_pairs']} candidate pairs, "
+              f"{stats['links']} reused passages, {stats['clusters']} reprint clusters"
+              + (f" (run {run.run_id} saved in {db})" if run.run_id else ""))
+    if run.failures:
+        err.print(f"\n{len(run.failures)} inputs could not be read:")
+        for path, exc in run.failures:
+            err.print(f"  error: {exc}", markup=False)
+        raise typer.Exit(1)
+
+
 @app.command()
 def classify(
     articles_dir: Path = typer.Argument(..., help="Folder of article<ID>.txt files."),
@@ -184,13 +266,13 @@ def classify(
 
     settings = _settings(detector=detector)
     if not articles_dir.is_dir():
-        _fail(UsageError.make("E402", value=str(articles_dir), option="ARTICLES_DIR",
+        fail(UsageError.make("E402", value=str(articles_dir), option="ARTICLES_DIR",
                               reason="not a folder"))
     try:
         rows = classify_template(articles_dir, spans,
                                  detector=get_detector(settings.detector))
     except PropwatchError as exc:
-        _fail(exc)
+        fail(exc)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("".join(format_row(r) + "\n" for r in rows), encoding="utf-8")
     err.print(f"wrote {len(rows)} rows to {out}")
@@ -211,12 +293,12 @@ def evaluate(
     settings = _settings(detector=detector, threshold=threshold, data=data)
     try:
         model = get_detector(settings.detector, threshold=settings.threshold)
-        with _progress(2) as progress:
+        with progress_bar(2) as progress:
             task = progress.add_task(f"evaluating on {split}", total=None)
             result = evaluate_detector(split=split, data=settings.data, detector=model,
                                        progress=lambda n, total: progress.update(task, completed=n, total=total))
     except PropwatchError as exc:
-        _fail(exc, 2)
+        fail(exc, 2)
     if as_json:
         typer.echo(json.dumps(_evaluation_dict(result), indent=2))
         return
@@ -246,14 +328,19 @@ def _evaluation_dict(result) -> dict:
     }
 
 
-@app.command()
-def benchmark(
+bench_app = typer.Typer(help="Measure speed, memory and quality (figures for the README).",
+                        no_args_is_help=True)
+app.add_typer(bench_app, name="benchmark")
+
+
+@bench_app.command("detect")
+def benchmark_detect(
     data: Optional[str] = typer.Option(None, "--data", help="Folder holding ptc/ (default: PROPWATCH_DATA)."),
     split: str = typer.Option("dev", "--split"),
     detector: Optional[str] = typer.Option(None, "--detector", "-d"),
     repeat: int = typer.Option(3, "--repeat", min=1, help="Runs over the split; the best is reported."),
 ) -> None:
-    """Speed and peak memory of analysing a PTC split (articles/s, characters/s, peak RSS)."""
+    """Technique detection: articles/s, characters/s and peak memory on a PTC split."""
     from .pipeline import benchmark as run_benchmark
 
     settings = _settings(detector=detector, data=data)
@@ -261,8 +348,56 @@ def benchmark(
         figures = run_benchmark(split=split, data=settings.data,
                                 detector_name=settings.detector, repeat=repeat)
     except PropwatchError as exc:
-        _fail(exc, 2)
+        fail(exc, 2)
     typer.echo(json.dumps(figures, indent=2))
+
+
+@bench_app.command("reuse")
+def benchmark_reuse(
+    articles: int = typer.Option(10_000, "--articles", "-n", min=10),
+    seed: int = typer.Option(0, "--seed"),
+    edit_level: str = typer.Option("light", "--edit-level", help="none, light or heavy."),
+    engine: Engine = typer.Option(Engine.local, "--engine"),
+    work_dir: Optional[Path] = typer.Option(None, "--work-dir", help="Keep the generated corpus and outputs here (default: a temporary folder)."),
+) -> None:
+    """Generate a reprint corpus with gold passages, run 'propwatch reuse' on it in a separate
+    process, and report time, peak memory, passage P/R, cluster ARI and origin accuracy."""
+    from .bench import reuse_benchmark
+
+    try:
+        figures = reuse_benchmark(articles, seed=seed, edit_level=edit_level, engine=engine.value,
+                                  work_dir=work_dir, log=lambda m: err.print(m, markup=False))
+    except RuntimeError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(1)
+    typer.echo(json.dumps(figures, indent=2))
+
+
+@bench_app.command("scaling")
+def benchmark_scaling(
+    sizes: str = typer.Option("1000,3000,10000,30000,100000", "--sizes", help="Comma-separated corpus sizes."),
+    seed: int = typer.Option(0, "--seed"),
+) -> None:
+    """How reuse time grows with corpus size: candidate-stage and total time per size, and the
+    growth exponent between sizes (1 = linear, 2 = quadratic)."""
+    from .bench import scaling_benchmark
+
+    try:
+        numbers = [int(x) for x in sizes.split(",") if x.strip()]
+    except ValueError:
+        fail(UsageError.make("E402", value=sizes, option="--sizes", reason="use numbers such as 1000,10000"))
+    try:
+        rows = scaling_benchmark(numbers, seed=seed, log=lambda m: err.print(m, markup=False))
+    except RuntimeError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(1)
+    table = Table("articles", "candidate pairs", "candidates s", "total s", "peak MB",
+                  "candidates growth", "total growth")
+    for row in rows:
+        table.add_row(*(str(row[k]) for k in ("articles", "candidate_pairs", "candidates_s", "reuse_s",
+                                              "peak_rss_mb", "candidates_exponent", "total_exponent")))
+    Console(highlight=False).print(table)
+    typer.echo(json.dumps(rows, indent=2))
 
 
 @app.command()
@@ -306,7 +441,7 @@ def train_baseline_command(
         meta = train_baseline(out or default_model_dir(), data=settings.data, config=config,
                               log=lambda m: err.print(m, markup=False))
     except PropwatchError as exc:
-        _fail(exc, 2)
+        fail(exc, 2)
     typer.echo(json.dumps(meta, indent=2))
 
 

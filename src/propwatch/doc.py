@@ -215,3 +215,82 @@ def merge_ranges(ranges: Iterable[Range]) -> list[Range]:
 
 def _covered_characters(spans: Iterable[Span]) -> int:
     return sum(e - s for s, e in merge_ranges((sp.start, sp.end) for sp in spans))
+
+
+# ---------------------------------------------------------------- text reuse
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Passage:
+    """A half-open character range ``[start, end)`` of one article."""
+
+    article_id: str
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if self.start < 0 or self.end <= self.start:
+            raise ValueError(f"passage [{self.start}, {self.end}) of {self.article_id!r} is empty")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.article_id, "start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ReuseLink:
+    """Two aligned passages that carry the same text: ``a`` and ``b`` are article ids with
+    ``a < b``; ``score`` is the share of aligned words that match exactly (1.0 = verbatim)."""
+
+    a: str
+    a_start: int
+    a_end: int
+    b: str
+    b_start: int
+    b_end: int
+    score: float
+
+    def __post_init__(self) -> None:
+        if not self.a < self.b:
+            raise ValueError(f"reuse link ids must be ordered a < b, got {self.a!r}, {self.b!r}")
+        if self.a_end <= self.a_start or self.b_end <= self.b_start:
+            raise ValueError("reuse link passages must be non-empty")
+
+    @property
+    def passages(self) -> tuple[Passage, Passage]:
+        return Passage(self.a, self.a_start, self.a_end), Passage(self.b, self.b_start, self.b_end)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"a": self.a, "a_start": self.a_start, "a_end": self.a_end,
+                "b": self.b, "b_start": self.b_start, "b_end": self.b_end,
+                "score": round(float(self.score), 4)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "ReuseLink":
+        return cls(str(data["a"]), int(data["a_start"]), int(data["a_end"]),
+                   str(data["b"]), int(data["b_start"]), int(data["b_end"]),
+                   float(data["score"]))
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """Passages that carry one text across articles, with its likely origin (an article id, or
+    None when dates are missing or tied; ``origin_note`` says which)."""
+
+    id: str
+    members: tuple[Passage, ...]
+    origin: str | None = None
+    origin_note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"cluster": self.id, "origin": self.origin,
+                                "members": [m.to_dict() for m in self.members]}
+        if self.origin_note:
+            data["origin_note"] = self.origin_note
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Cluster":
+        return cls(id=str(data["cluster"]),
+                   members=tuple(Passage(str(m["id"]), int(m["start"]), int(m["end"]))
+                                 for m in data["members"]),
+                   origin=data.get("origin"), origin_note=str(data.get("origin_note", "")))

@@ -55,6 +55,36 @@ MESSAGES: dict[str, str] = {
     "E401": "config file '{path}': {reason}. Fix or remove it.",
     "E402": "'{value}' is not a valid value for {option}: {reason}.",
     "E403": "cannot write '{path}': {reason}. Choose another --out.",
+    # corpus store (6xx)
+    "E601": (
+        "'{path}' is not a propwatch corpus database ({reason}). "
+        "Give the file that 'propwatch corpus add' wrote, or another --db."
+    ),
+    "E602": (
+        "'{path}' was written by a newer propwatch (schema {version}; this one reads up to "
+        "{known}); upgrade propwatch."
+    ),
+    "E603": (
+        "no corpus database at '{path}'. Run 'propwatch corpus add PATH... --db {path}' first."
+    ),
+    "E604": (
+        "cannot open the corpus database '{path}': {reason}. "
+        "Check that the folder exists and is writable."
+    ),
+    "E605": (
+        "'{source}': id '{id}' is already in the corpus with a different text; kept the stored "
+        "one. Give this article its own id (an 'id' field or another file name)."
+    ),
+    "E606": "no article '{id}' in '{path}'. Run 'propwatch corpus list' to see the ids.",
+    "E607": (
+        "{where} names article '{id}', which is not in '{path}'. "
+        "Add it with 'propwatch corpus add' first."
+    ),
+    "E608": "no run {run_id} in '{path}'. Start one with Store.start_run().",
+    "E609": (
+        "'{path}' is busy: another propwatch process is writing to it. "
+        "Try again when it has finished."
+    ),
 }
 
 
@@ -85,6 +115,10 @@ class DataError(PropwatchError):
 
 class UsageError(PropwatchError):
     """An option or configuration value is wrong."""
+
+
+class StoreError(PropwatchError):
+    """The corpus database cannot be opened or used as asked."""
 
 
 def warning_text(code: str, **fields: Any) -> str:

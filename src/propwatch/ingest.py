@@ -44,6 +44,8 @@ _SNIFF_BYTES = 8192
 _MAX_TITLE_CHARS = 250
 _MAX_DATELINE_CHARS = 200
 _RECORD_FIELDS = ("title", "outlet", "url", "published")
+# Files of many records are corpora: the per-article size limit does not apply to them.
+_RECORD_SUFFIXES = (".jsonl", ".csv")
 
 # ---------------------------------------------------------------------------------------
 # ids and paths
@@ -436,8 +438,9 @@ def _decode(data: bytes, name: str) -> tuple[str, list[str]]:
         return text, [warning_text("W110", path=name, encoding=encoding)]
 
 
-def _read_bytes(path: str, settings: Settings) -> bytes:
-    """The bytes of a file, after the checks that need no reading (missing, folder, size)."""
+def _read_bytes(path: str, settings: Settings, *, limited: bool = True) -> bytes:
+    """The bytes of a file, after the checks that need no reading (missing, folder, size).
+    ``limited=False`` skips the size limit (record files: a corpus, not one article)."""
     try:
         info = os.stat(path)
     except FileNotFoundError:
@@ -452,7 +455,7 @@ def _read_bytes(path: str, settings: Settings) -> bytes:
         raise InputError.make("E105", path=path, reason="it is a folder, not a file")
     if not stat.S_ISREG(info.st_mode):
         raise InputError.make("E105", path=path, reason="it is not a regular file")
-    if info.st_size > settings.max_bytes:
+    if limited and info.st_size > settings.max_bytes:
         raise InputError.make("E104", path=path, size=info.st_size, limit=settings.max_bytes)
     try:
         with open(path, "rb") as handle:
@@ -658,8 +661,8 @@ def read_path(path: str, *, settings: Settings, stdin: TextIO | None = None
     else:
         name = source = path
         id = article_id_for(Path(path))
-        data = _read_bytes(path, settings)
         suffix = Path(path).suffix.lower()
+        data = _read_bytes(path, settings, limited=suffix not in _RECORD_SUFFIXES)
         text, warnings = _text_of(data, name)
         if suffix in _READERS:
             reader = _READERS[suffix]

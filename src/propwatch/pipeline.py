@@ -6,17 +6,20 @@ import resource
 import sys
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from .config import Settings, load_settings
 from .detect import Detector, get_detector
 from .doc import Analysis, Article
-from .errors import InputError, PropwatchError
+from .errors import InputError, PropwatchError, UsageError
 from .evaluate import PRF, TCScore, score_si, score_tc
 from .ingest import article_from_text, iter_articles
 from .ptc import LabelRow, load_split, read_article_file, read_labels
+
+if TYPE_CHECKING:
+    from .reuse import ReuseOptions, ReuseResult
 
 
 def _detector(settings: Settings, detector: Detector | None) -> Detector:
@@ -166,3 +169,110 @@ def benchmark(*, split: str = "dev", data: str | None = None, detector_name: str
             "articles_per_s": round(len(articles) / best, 1),
             "characters_per_s": round(characters / best),
             "peak_rss_mb": round(peak_rss_mb(), 1)}
+
+
+# ---------------------------------------------------------------- corpus and reuse
+
+
+@dataclass
+class ReuseRun:
+    """What ``reuse_corpus`` did: the result, the articles it looked at, and what went wrong."""
+
+    result: "ReuseResult"
+    articles: dict[str, Article]
+    failures: list[tuple[str, PropwatchError]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    run_id: int | None = None
+
+
+def reuse_corpus(inputs: Sequence[str], *, db: str | None = None, settings: Settings | None = None,
+                 options: "ReuseOptions | None" = None, engine: str = "local",
+                 master: str = "local[2]",
+                 on_path: Callable[[str], None] | None = None) -> ReuseRun:
+    """Find reuse among the articles of ``inputs`` and/or the corpus stored in ``db``.
+
+    With ``db``, inputs are first added to the store (idempotently) and the run covers the
+    whole stored corpus; its links and clusters are saved as a new run. ``engine="spark"``
+    runs the same algorithm in Spark at ``master`` (``local[N]`` or a cluster URL)."""
+    from .reuse import ReuseOptions, find_reuse
+
+    settings = settings or load_settings()
+    options = options or ReuseOptions()
+    failures: list[tuple[str, PropwatchError]] = []
+    warnings: list[str] = []
+    articles: dict[str, Article] = {}
+    for path, result, path_warnings in iter_articles(inputs, settings=settings):
+        warnings += path_warnings
+        if isinstance(result, PropwatchError):
+            failures.append((path, result))
+        else:
+            for article in result:
+                if article.id in articles and articles[article.id].text != article.text:
+                    warnings.append(f"W111: '{path}': id '{article.id}' is already used by another "
+                                    "article with different text; kept the first. Give each "
+                                    "record its own id.")
+                    continue
+                articles.setdefault(article.id, article)
+        if on_path:
+            on_path(path)
+    store = None
+    if db is not None:
+        from .store import Store
+        store = Store(db)
+        added = store.add_articles(articles.values())
+        warnings += [f"conflict: {message}" for _, message in added.conflicts]
+        articles = {a.id: a for a in store.iter_articles()}
+    ordered = [articles[k] for k in sorted(articles)]
+    if engine == "spark":
+        from .spark import find_reuse_spark, spark_session
+        session = spark_session(master)
+        try:
+            result = find_reuse_spark(ordered, options, spark=session)
+        finally:
+            session.stop()
+    elif engine == "local":
+        result = find_reuse(ordered, options)
+    else:
+        raise UsageError.make("E402", value=engine, option="--engine", reason="use local or spark")
+    run_id = None
+    if store is not None:
+        run_id = store.start_run("reuse", {"engine": engine, **asdict(options)})
+        store.save_reuse(run_id, result.links, result.clusters)
+        store.finish_run(run_id, result.stats)
+        store.close()
+    return ReuseRun(result, articles, failures, warnings, run_id)
+
+
+def analyze_corpus(db: str, *, settings: Settings | None = None, engine: str = "local",
+                   master: str = "local[2]",
+                   progress: Callable[[int, int], None] | None = None) -> dict:
+    """Technique detection over every stored article; spans are saved in the store."""
+    from .store import Store
+
+    settings = settings or load_settings()
+    if engine == "spark":
+        from .spark import analyze_corpus_spark, spark_session
+        session = spark_session(master)
+        try:
+            return analyze_corpus_spark(db, detector_name=settings.detector, spark=session,
+                                        threshold=settings.threshold)
+        finally:
+            session.stop()
+    if engine != "local":
+        raise UsageError.make("E402", value=engine, option="--engine", reason="use local or spark")
+    detector = _detector(settings, None)
+    began = time.perf_counter()
+    spans = 0
+    with Store(db, create=False) as store:
+        run_id = store.start_run("analyze", {"engine": engine, "detector": detector.version})
+        total = store.count()
+        for n, article in enumerate(store.iter_articles(), 1):
+            analysis = analyze_article(article, detector=detector)
+            store.replace_spans(article.id, analysis.spans, detector.version)
+            spans += len(analysis.spans)
+            if progress:
+                progress(n, total)
+        summary = {"articles": total, "spans": spans, "detector": detector.version,
+                   "seconds": round(time.perf_counter() - began, 2)}
+        store.finish_run(run_id, summary)
+    return summary

@@ -1,0 +1,93 @@
+"""Benchmarks of text reuse at scale: generate a reprint corpus with gold, run the real
+``propwatch reuse`` command on it in a child process, and score what it wrote."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .doc import Cluster, ReuseLink
+from .evaluate import score_reuse_clusters, score_reuse_passages
+from .reuse.generate import read_gold, write_corpus
+
+Log = Callable[[str], None]
+
+
+def reuse_benchmark(articles: int, *, seed: int = 0, edit_level: str = "light",
+                    engine: str = "local", work_dir: Path | None = None,
+                    log: Log = lambda _: None) -> dict:
+    """Time, peak memory and quality of ``propwatch reuse`` on a generated corpus."""
+    work = Path(work_dir or tempfile.mkdtemp(prefix="propwatch-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    began = time.perf_counter()
+    corpus_path, gold_path = write_corpus(articles, work, seed=seed, edit_level=edit_level)
+    generate_s = time.perf_counter() - began
+    log(f"generated {articles} articles in {generate_s:.1f} s under {work}")
+    pairs, clusters, stats = work / "pairs.jsonl", work / "clusters.jsonl", work / "stats.json"
+    command = [sys.executable, "-m", "propwatch.cli", "reuse", str(corpus_path),
+               "--out", str(pairs), "--clusters", str(clusters), "--stats", str(stats),
+               "--engine", engine]
+    began = time.perf_counter()
+    finished = subprocess.run(command, capture_output=True, text=True)
+    reuse_s = time.perf_counter() - began
+    if finished.returncode != 0:
+        last = finished.stderr.strip().splitlines()[-1:] or ["no message"]
+        raise RuntimeError(f"'propwatch reuse' failed with exit code {finished.returncode}: "
+                           f"{last[0]} (full output: rerun with --work-dir)")
+    log(f"propwatch reuse took {reuse_s:.1f} s")
+    links = [ReuseLink.from_dict(json.loads(line)) for line in pairs.open(encoding="utf-8")]
+    found = [Cluster.from_dict(json.loads(line)) for line in clusters.open(encoding="utf-8")]
+    gold = read_gold(gold_path)
+    passages = score_reuse_passages(predicted=links, gold=gold, min_chars=200)
+    cluster_scores = score_reuse_clusters(predicted=found, gold=gold)
+    run_stats = json.loads(stats.read_text(encoding="utf-8"))
+    return {
+        "articles": articles, "seed": seed, "edit_level": edit_level, "engine": engine,
+        "generate_s": round(generate_s, 1), "reuse_s": round(reuse_s, 1),
+        "peak_rss_mb": run_stats.get("peak_rss_mb"),
+        "stages": {k: v for k, v in run_stats.items() if k.endswith("_s")},
+        "candidate_pairs": run_stats.get("candidate_pairs"), "links": len(links),
+        "clusters": len(found),
+        "passage_precision": round(passages.precision, 4),
+        "passage_recall": round(passages.recall, 4),
+        "passage_f1": round(passages.f1, 4),
+        "cluster_ari": round(cluster_scores["ari"], 4),
+        "origin_accuracy": round(cluster_scores["origin_accuracy"], 4),
+        "origin_abstain_ok": round(cluster_scores["origin_abstain_ok"], 4),
+        "work_dir": str(work),
+    }
+
+
+def scaling_benchmark(sizes: Sequence[int], *, seed: int = 0, log: Log = lambda _: None
+                      ) -> list[dict]:
+    """``reuse_benchmark`` at each size, with the growth exponent from the previous size
+    (log time ratio over log size ratio: 1 is linear, 2 quadratic)."""
+    rows: list[dict] = []
+    for size in sorted(sizes):
+        with tempfile.TemporaryDirectory(prefix="propwatch-scaling-") as work:
+            figures = reuse_benchmark(size, seed=seed, work_dir=Path(work), log=log)
+        row = {"articles": size, "candidate_pairs": figures["candidate_pairs"],
+               "candidates_s": figures["stages"].get("candidates_s"),
+               "reuse_s": figures["reuse_s"], "peak_rss_mb": figures["peak_rss_mb"],
+               "passage_f1": figures["passage_f1"], "candidates_exponent": "",
+               "total_exponent": ""}
+        if rows:
+            prev = rows[-1]
+            ratio = math.log(size / prev["articles"])
+            row["candidates_exponent"] = _exponent(prev["candidates_s"], row["candidates_s"], ratio)
+            row["total_exponent"] = _exponent(prev["reuse_s"], row["reuse_s"], ratio)
+        rows.append(row)
+        log(f"{size} articles: {row}")
+    return rows
+
+
+def _exponent(before: float | None, after: float | None, log_size_ratio: float) -> str:
+    if not before or not after or before <= 0:
+        return ""
+    return f"{math.log(after / before) / log_size_ratio:.2f}"

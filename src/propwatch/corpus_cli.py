@@ -1,0 +1,280 @@
+"""``propwatch corpus``: keep articles in a SQLite corpus, list, show, count and export them.
+
+Exit codes as in ``propwatch``: 0 success; 1 bad input (the rest was still stored) or a
+database that cannot be used; 2 usage error. Errors are one line each on stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, Iterator, List, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .cliutil import err, fail, progress_bar
+from .config import load_settings
+from .doc import Article
+from .errors import PropwatchError, StoreError, UsageError
+from .store import Store
+
+DEFAULT_DB = "propwatch.db"
+
+corpus_app = typer.Typer(
+    help="Keep articles in a corpus database (SQLite) and list, show, count or export them.\n\n"
+         "Examples:\n\n"
+         "  propwatch corpus add articles/ feed.jsonl --db news.db\n\n"
+         "  propwatch corpus list --db news.db --q 'grain blockade'\n\n"
+         "  propwatch corpus stats --db news.db --json",
+    no_args_is_help=True, add_completion=False, rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+_DB_HELP = "Corpus database file (default: $PROPWATCH_DB or propwatch.db)."
+
+
+def _db_option() -> Any:
+    return typer.Option(DEFAULT_DB, "--db", envvar="PROPWATCH_DB", help=_DB_HELP,
+                        show_default=False)
+
+
+
+def _open(db: str, *, create: bool) -> Store:
+    """The store at ``db``; without ``create`` a missing file is an error (E603), never made."""
+    try:
+        return Store(db, create=create)
+    except PropwatchError as exc:
+        fail(exc)
+
+
+
+def _stdout() -> Console:
+    return Console(highlight=False)
+
+
+@corpus_app.command()
+def add(
+    paths: List[str] = typer.Argument(..., help="Files or folders (.txt .html .jsonl .csv); '-' reads stdin."),
+    db: str = _db_option(),
+    max_bytes: Optional[int] = typer.Option(None, "--max-bytes", help="Refuse input files larger than this."),
+    batch_size: int = typer.Option(500, "--batch-size", min=1, help="Commit every N articles."),
+) -> None:
+    """Add articles to the corpus. Stored articles are never changed: the same id with the same
+    text is left as is; the same id with another text is a conflict and is not stored."""
+    from .ingest import expand_paths, iter_articles
+
+    try:
+        settings = load_settings({"max_bytes": max_bytes})
+    except UsageError as exc:
+        fail(exc)
+    expanded = expand_paths(paths)
+    store = _open(db, create=True)
+    failures: list[PropwatchError] = []
+    with store, progress_bar(len(expanded)) as progress:
+        task = progress.add_task("adding", total=len(expanded))
+
+        def articles() -> Iterator[Article]:
+            for _path, result, warnings in iter_articles(expanded, settings=settings,
+                                                         stdin=sys.stdin):
+                for line in warnings:
+                    err.print(f"warning: {line}", markup=False)
+                if isinstance(result, PropwatchError):
+                    err.print(f"error: {result}", markup=False)
+                    failures.append(result)
+                else:
+                    yield from result
+                progress.advance(task)
+
+        try:
+            run = store.start_run("add", {"paths": list(paths), "db": db})
+            result = store.add_articles(articles(), batch_size=batch_size)
+            for _id, message in result.conflicts:
+                err.print(f"error: {message}", markup=False)
+            store.finish_run(run, {**result.to_dict(), "failed_inputs": len(failures)})
+        except PropwatchError as exc:
+            fail(exc)
+    typer.echo(f"added {result.added}, unchanged {result.unchanged}, "
+               f"conflicts {len(result.conflicts)}")
+    if failures:
+        err.print(f"{len(failures)} of {len(expanded)} inputs could not be read.")
+    if failures or result.conflicts:
+        raise typer.Exit(1)
+
+
+@corpus_app.command("list")
+def list_(
+    db: str = _db_option(),
+    outlet: Optional[str] = typer.Option(None, "--outlet", help="Only this outlet (any case)."),
+    technique: Optional[str] = typer.Option(None, "--technique", help="Only articles with a span of this technique (exact label)."),
+    q: Optional[str] = typer.Option(None, "--q", help="Full-text search in titles and texts; every word must occur; 'word*' for a prefix."),
+    limit: int = typer.Option(50, "--limit", min=0, help="At most this many articles."),
+    offset: int = typer.Option(0, "--offset", min=0, help="Skip this many first."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON array."),
+) -> None:
+    """List stored articles: id, title, outlet, date and number of spans."""
+    with _open(db, create=False) as store:
+        try:
+            rows = store.list_articles(limit=limit, offset=offset, outlet=outlet,
+                                       technique=technique, q=q)
+        except PropwatchError as exc:
+            fail(exc)
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        err.print("no articles match.")
+        return
+    table = Table()
+    # Ids stay whole on one line: 'corpus show ID' needs them as they are.
+    table.add_column("id", no_wrap=True, min_width=max(len(row["id"]) for row in rows))
+    table.add_column("title")
+    table.add_column("outlet")
+    table.add_column("published", no_wrap=True, min_width=10)
+    table.add_column("spans", justify="right", no_wrap=True)
+    for row in rows:
+        table.add_row(row["id"], row["title"] or "", row["outlet"] or "", row["published"] or "",
+                      str(row["n_spans"]))
+    _stdout().print(table)
+
+
+@corpus_app.command()
+def show(
+    article_id: str = typer.Argument(..., metavar="ID", help="The article id."),
+    db: str = _db_option(),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON object."),
+) -> None:
+    """Show one article's metadata, its span counts and the reuse links that touch it."""
+    with _open(db, create=False) as store:
+        try:
+            info = store.describe(article_id)
+            if info is None:
+                fail(StoreError.make("E606", id=article_id, path=db))
+            links = store.reuse_links(article_id=article_id)
+            clusters = store.clusters(article_id=article_id)
+        except PropwatchError as exc:
+            fail(exc)
+    info["reuse_links"] = [link.to_dict() for link in links]
+    info["clusters"] = [cluster.to_dict() for cluster in clusters]
+    if as_json:
+        typer.echo(json.dumps(info, ensure_ascii=False, indent=2))
+        return
+    out = _stdout()
+    out.print(f"[bold]{info['id']}[/]  {info['title'] or '(no title)'}", markup=True)
+    for key in ("outlet", "published", "url", "source", "added_at", "characters",
+                "content_hash", "detector"):
+        if info[key] is not None:
+            out.print(f"  {key}: {info[key]}", markup=False)
+    out.print(f"  spans: {info['spans']}", markup=False)
+    for technique, n in info["techniques"].items():
+        out.print(f"    {technique}: {n}", markup=False)
+    if links:
+        out.print(f"  reuse links: {len(links)}", markup=False)
+        for link in links:
+            mine, other = ((link.a_start, link.a_end), (link.b, link.b_start, link.b_end)) \
+                if link.a == article_id else ((link.b_start, link.b_end),
+                                              (link.a, link.a_start, link.a_end))
+            out.print(f"    [{mine[0]}, {mine[1]}) = {other[0]} [{other[1]}, {other[2]})"
+                      f"  score {link.score:.2f}", markup=False)
+    for cluster in clusters:
+        out.print(f"  cluster {cluster.id}: {len(cluster.members)} passages, origin "
+                  f"{cluster.origin or 'unknown'}", markup=False)
+
+
+@corpus_app.command()
+def stats(
+    db: str = _db_option(),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON object."),
+) -> None:
+    """Corpus figures: articles, outlets, dates, spans per technique and per outlet, runs."""
+    with _open(db, create=False) as store:
+        try:
+            figures = store.stats()
+        except PropwatchError as exc:
+            fail(exc)
+    if as_json:
+        typer.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+        return
+    out = _stdout()
+    dates = figures["published"]
+    out.print(f"{figures['articles']} articles from {len(figures['outlets'])} outlets"
+              + (f" ({figures['no_outlet']} without outlet)" if figures["no_outlet"] else ""),
+              markup=False)
+    if dates["first"]:
+        out.print(f"published {dates['first']} to {dates['last']}"
+                  + (f" ({dates['undated']} undated)" if dates["undated"] else ""), markup=False)
+    spans = figures["spans"]
+    out.print(f"{spans['total']} spans in {spans['articles_with_spans']} articles", markup=False)
+    if figures["outlets"]:
+        table = Table("outlet", "articles", "spans", title="outlets")
+        for name, n in figures["outlets"].items():
+            table.add_row(name, str(n), str(sum(spans["by_outlet"].get(name, {}).values())))
+        out.print(table)
+    if spans["by_technique"]:
+        table = Table("technique", "spans", title="techniques")
+        for technique, n in spans["by_technique"].items():
+            table.add_row(technique, str(n))
+        out.print(table)
+    if figures["runs"]:
+        out.print("runs: " + ", ".join(f"{k} {v}" for k, v in figures["runs"].items()),
+                  markup=False)
+    if figures["reuse"]:
+        reuse = figures["reuse"]
+        out.print(f"reuse (run {reuse['run']}): {reuse['links']} links, "
+                  f"{reuse['clusters']} clusters", markup=False)
+
+
+@corpus_app.command()
+def export(
+    db: str = _db_option(),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output file (default: stdout)."),
+    with_spans: bool = typer.Option(True, "--spans/--no-spans", help="Include the stored spans."),
+) -> None:
+    """Export every article as JSONL: metadata, text, boilerplate and spans."""
+    with _open(db, create=False) as store:
+        try:
+            if out is None:
+                store.export("jsonl", sys.stdout, with_spans=with_spans)
+                return
+            try:
+                with open(out, "w", encoding="utf-8", newline="") as handle:
+                    written = store.export("jsonl", handle, with_spans=with_spans)
+            except OSError as exc:
+                fail(UsageError.make("E403", path=out, reason=exc.strerror or str(exc)))
+        except PropwatchError as exc:
+            fail(exc)
+    err.print(f"wrote {written} articles to {out}", markup=False)
+
+
+if __name__ == "__main__":
+    corpus_app()
+
+
+@corpus_app.command()
+def analyze(
+    db: str = _db_option(),
+    engine: str = typer.Option("local", "--engine", help="local, or spark (partitions of the corpus run in Spark tasks)."),
+    detector: Optional[str] = typer.Option(None, "--detector", "-d"),
+    master: str = typer.Option("local[2]", "--master", help="Spark master URL, with --engine spark."),
+) -> None:
+    """Run technique detection over every stored article and save the spans."""
+    from .pipeline import analyze_corpus
+
+    if not Path(db).exists():
+        _open(db, create=False)  # names the missing file and exits
+    settings = load_settings({"detector": detector})
+    try:
+        with progress_bar(2) as progress:
+            task = progress.add_task("analysing", total=None)
+            summary = analyze_corpus(db, settings=settings, engine=engine, master=master,
+                                     progress=lambda n, total: progress.update(task, completed=n, total=total))
+    except ImportError as exc:
+        err.print(f"error: {exc}")
+        raise typer.Exit(2)
+    except PropwatchError as exc:
+        fail(exc)
+    _stdout().print(f"analysed {summary['articles']} articles: {summary['spans']} spans "
+                    f"({summary['detector']}, {summary['seconds']} s)")

@@ -1,0 +1,481 @@
+"""Text reuse across articles: fingerprints, candidate pairs, aligned passages, clusters, origin.
+
+1. *Fingerprints.* Each article's words (lower-cased ``\\w+`` runs outside its boilerplate
+   ranges, so quote marks, punctuation and whitespace never matter) form overlapping word
+   n-grams, hashed deterministically to 64 bits. Winnowing keeps the minimum hash of every
+   window of ``window`` n-grams, so any shared run of ``window + ngram - 1`` words is
+   guaranteed to share a fingerprint.
+2. *Candidates.* An inverted index from fingerprint to articles. Fingerprints found in more than
+   ``max_df`` articles, or in ``outlet_repeats`` articles of a single outlet, are boilerplate
+   (site footers, disclaimers, comment widgets) and are dropped. Pairs sharing at least
+   ``min_shared`` fingerprints are candidates. The work grows with the number of shared
+   fingerprints, not with the square of the corpus.
+3. *Alignment.* For a candidate pair, every shared n-gram is a seed. Seeds are chained in order
+   when both gaps are short (changed words) or one side skips an inserted or deleted sentence.
+   Chains, not diagonals, so reordered paragraphs give separate passages. A chain of at least
+   ``min_chars`` characters on both sides becomes a ``ReuseLink`` with character offsets.
+4. *Clusters.* Linked passages, with passages of one article merged when they overlap or lie
+   close together, form connected components: reprint clusters. The likely origin is the
+   member published first. A tie on the earliest date, or no dates at all, gives no origin,
+   and the note says why.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+
+from ..doc import Article, Cluster, Passage, ReuseLink
+
+_WORD = re.compile(r"\w+")
+_MULT = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constant for mixing word hashes
+
+
+@dataclass(frozen=True)
+class ReuseOptions:
+    ngram: int = 5  # words per shingle
+    window: int = 6  # winnowing window (shingles); any shared run of window+ngram-1 words is seen
+    min_chars: int = 200  # shortest passage reported, in characters on both sides
+    min_shared: int = 2  # fingerprints a pair must share to be aligned
+    max_df: int = 100  # fingerprints in more articles than this are boilerplate
+    outlet_repeats: int = 3  # ... and so are those found in this many articles of one outlet
+    max_gap: int = 40  # words one side may skip inside a passage (an inserted sentence)
+    small_gap: int = 12  # words both sides may skip at once (changed words)
+    cluster_gap: int = 200  # passages of one article closer than this (characters) join
+
+
+@dataclass(frozen=True, eq=False)
+class Fingerprints:
+    """What reuse detection keeps of one article."""
+
+    article_id: str
+    starts: np.ndarray  # int32, character offset of each word
+    ends: np.ndarray  # int32
+    shingles: np.ndarray  # uint64, hash of the n-gram starting at each word (len = words - n + 1)
+    prints: np.ndarray  # uint64, the winnowed fingerprints (unique)
+
+
+def _word_hash(word: str) -> int:
+    data = word.encode("utf-8")
+    return (zlib.crc32(data) << 32) | zlib.crc32(data, 0x5BD1E995)
+
+
+def fingerprint(article: Article, options: ReuseOptions = ReuseOptions()) -> Fingerprints:
+    """Words, shingle hashes and winnowed fingerprints of an article's non-boilerplate text."""
+    starts, ends, hashes = [], [], []
+    for range_start, range_end in article.content_ranges():
+        for match in _WORD.finditer(article.text, range_start, range_end):
+            starts.append(match.start())
+            ends.append(match.end())
+            hashes.append(_word_hash(match.group().casefold()))
+    words = np.array(hashes, dtype=np.uint64)
+    n = options.ngram
+    if len(words) < n:
+        empty = np.zeros(0, dtype=np.uint64)
+        return Fingerprints(article.id, np.array(starts, np.int32), np.array(ends, np.int32),
+                            empty, empty)
+    count = len(words) - n + 1
+    shingles = np.zeros(count, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range(n):
+            shingles = shingles * _MULT + words[k:k + count]
+        shingles ^= shingles >> np.uint64(29)
+    if count >= options.window:
+        windows = np.lib.stride_tricks.sliding_window_view(shingles, options.window)
+        prints = np.unique(windows.min(axis=1))
+    else:
+        prints = np.unique(shingles.min(keepdims=True))
+    return Fingerprints(article.id, np.array(starts, np.int32), np.array(ends, np.int32),
+                        shingles, prints)
+
+
+# ---------------------------------------------------------------- candidates
+
+
+@dataclass
+class Candidates:
+    pairs: np.ndarray  # (n, 2) int64 article indices, i < j
+    shared: np.ndarray  # (n,) shared fingerprints
+    boilerplate: np.ndarray  # sorted uint64 fingerprints treated as boilerplate
+    postings: int = 0  # fingerprint occurrences indexed
+    pair_postings: int = 0  # (fingerprint, pair) occurrences counted
+
+
+def candidate_pairs(prints: Sequence[Fingerprints], outlets: Sequence[str | None],
+                    options: ReuseOptions = ReuseOptions()) -> Candidates:
+    """Article pairs that share at least ``min_shared`` non-boilerplate fingerprints."""
+    lengths = np.array([len(p.prints) for p in prints], dtype=np.int64)
+    if lengths.sum() == 0:
+        empty = np.zeros((0, 2), np.int64)
+        return Candidates(empty, np.zeros(0, np.int64), np.zeros(0, np.uint64))
+    hashes = np.concatenate([p.prints for p in prints])
+    docs = np.repeat(np.arange(len(prints), dtype=np.int64), lengths)
+    order = np.lexsort((docs, hashes))
+    hashes, docs = hashes[order], docs[order]
+    boundaries = np.flatnonzero(np.diff(hashes)) + 1
+    group_starts = np.concatenate(([0], boundaries))
+    group_sizes = np.diff(np.concatenate((group_starts, [len(hashes)])))
+
+    boiler = group_sizes > options.max_df  # is_boilerplate(size, 0, options), vectorised
+    # Outlet boilerplate needs per-outlet counts, only for groups big enough to qualify.
+    outlet_codes = _outlet_codes(outlets)
+    multi = np.flatnonzero((group_sizes >= options.outlet_repeats) & ~boiler)
+    for g in multi:
+        s = group_starts[g]
+        codes = outlet_codes[docs[s:s + group_sizes[g]]]
+        codes = codes[codes >= 0]
+        most = int(np.bincount(codes).max()) if len(codes) else 0
+        boiler[g] = is_boilerplate(int(group_sizes[g]), most, options)
+    boilerplate = hashes[group_starts[boiler]]
+
+    keep = (group_sizes >= 2) & ~boiler
+    pair_codes = []
+    pair_postings = 0
+    for size in np.unique(group_sizes[keep]):
+        starts = group_starts[keep & (group_sizes == size)]
+        members = docs[starts[:, None] + np.arange(size)[None, :]]  # (groups, size), sorted docs
+        left, right = np.triu_indices(size, k=1)
+        a, b = members[:, left].ravel(), members[:, right].ravel()
+        pair_codes.append(a * len(prints) + b)
+        pair_postings += len(a)
+    if not pair_codes:
+        empty = np.zeros((0, 2), np.int64)
+        return Candidates(empty, np.zeros(0, np.int64), boilerplate, len(hashes), 0)
+    codes, shared = np.unique(np.concatenate(pair_codes), return_counts=True)
+    chosen = shared >= options.min_shared
+    codes, shared = codes[chosen], shared[chosen]
+    pairs = np.column_stack((codes // len(prints), codes % len(prints)))
+    return Candidates(pairs, shared, boilerplate, len(hashes), pair_postings)
+
+
+def is_boilerplate(articles: int, most_in_one_outlet: int, options: ReuseOptions) -> bool:
+    """The boilerplate rule for one fingerprint: found in more than ``max_df`` articles, or in
+    ``outlet_repeats`` or more articles of a single outlet. Every engine applies this."""
+    return articles > options.max_df or most_in_one_outlet >= options.outlet_repeats
+
+
+def _outlet_codes(outlets: Sequence[str | None]) -> np.ndarray:
+    table: dict[str, int] = {}
+    return np.array([table.setdefault(o, len(table)) if o else -1 for o in outlets], np.int64)
+
+
+# ---------------------------------------------------------------- alignment
+
+
+def usable_mask(fp: Fingerprints, boilerplate: np.ndarray, window: int) -> np.ndarray:
+    """Shingle positions that may seed an alignment. A boilerplate shingle is never a seed. In a
+    boilerplate line (a footer, a disclaimer) winnowing puts a boilerplate fingerprint in every
+    window, so everything between two hits at most ``window`` apart is masked as well. An
+    isolated stock phrase inside copied text masks only itself."""
+    usable = np.ones(len(fp.shingles), dtype=bool)
+    if not len(boilerplate) or not len(fp.shingles):
+        return usable
+    hits = np.flatnonzero(np.isin(fp.shingles, boilerplate))
+    if not len(hits):
+        return usable
+    usable[hits] = False
+    dense = np.flatnonzero(np.diff(hits) <= window)
+    if len(dense):
+        # mark [hits[k], hits[k+1]) for every dense neighbour pair with a difference array
+        change = np.zeros(len(fp.shingles) + 1, dtype=np.int64)
+        np.add.at(change, hits[dense], 1)
+        np.add.at(change, hits[dense + 1], -1)
+        usable &= np.cumsum(change[:-1]) == 0
+    return usable
+
+
+def _seeds(a: Fingerprints, b: Fingerprints, usable_a: np.ndarray, usable_b: np.ndarray,
+           max_repeat: int = 3) -> np.ndarray:
+    """(i, j) positions of equal shingles in a and b, sorted; phrases repeated more than
+    ``max_repeat`` times in either article are skipped as uninformative."""
+    ha, hb = a.shingles[usable_a], b.shingles[usable_b]
+    ia, ib = np.flatnonzero(usable_a), np.flatnonzero(usable_b)
+    common = np.intersect1d(ha, hb)
+    if not len(common):
+        return np.zeros((0, 2), np.int64)
+    ma = np.isin(ha, common)
+    mb = np.isin(hb, common)
+    ha, ia, hb, ib = ha[ma], ia[ma], hb[mb], ib[mb]
+    order_b = np.argsort(hb, kind="stable")
+    hb, ib = hb[order_b], ib[order_b]
+    left = np.searchsorted(hb, ha, side="left")
+    right = np.searchsorted(hb, ha, side="right")
+    _, counts_a = np.unique(ha, return_counts=True)
+    freq_a = dict(zip(np.unique(ha).tolist(), counts_a.tolist()))
+    pairs = []
+    for pos_a, h, lo, hi in zip(ia.tolist(), ha.tolist(), left.tolist(), right.tolist()):
+        if hi - lo > max_repeat or freq_a[h] > max_repeat:
+            continue
+        for k in range(lo, hi):
+            pairs.append((pos_a, int(ib[k])))
+    if not pairs:
+        return np.zeros((0, 2), np.int64)
+    seeds = np.array(pairs, dtype=np.int64)
+    return seeds[np.lexsort((seeds[:, 1], seeds[:, 0]))]
+
+
+def _chain(seeds: np.ndarray, options: ReuseOptions, blocked_a: np.ndarray,
+           blocked_b: np.ndarray) -> list[list[tuple[int, int]]]:
+    """Greedy chaining of seeds sorted by position in a: each seed extends the open chain whose
+    last seed it follows most closely, or starts a new one. ``blocked_*`` are running counts
+    of boilerplate positions: a chain never crosses a boilerplate region."""
+    chains: list[list[tuple[int, int]]] = []
+    open_chains: list[int] = []
+    for i, j in seeds.tolist():
+        best, best_cost = -1, None
+        still_open = []
+        for c in open_chains:
+            li, lj = chains[c][-1]
+            if i - li > options.max_gap:
+                continue  # this chain can no longer be extended
+            still_open.append(c)
+            gi, gj = i - li, j - lj
+            if gi <= 0 or gj <= 0 or gj > options.max_gap:
+                continue
+            if min(gi, gj) > options.small_gap:
+                continue
+            if (blocked_a[i] - blocked_a[li] > options.window
+                    or blocked_b[j] - blocked_b[lj] > options.window):
+                continue  # a boilerplate region (a footer), not an isolated stock phrase
+            cost = abs(gi - gj) + min(gi, gj)
+            if best_cost is None or cost < best_cost:
+                best, best_cost = c, cost
+        open_chains = still_open
+        if best >= 0:
+            chains[best].append((i, j))
+        else:
+            chains.append([(i, j)])
+            open_chains.append(len(chains) - 1)
+    return chains
+
+
+_OPENING = "\"'“‘«([¿¡"
+_CLOSING = "\"'”’».,;:!?)]…"
+
+
+def _widen(text: str, start: int, end: int) -> tuple[int, int]:
+    """Take in the punctuation that touches the passage: opening quotes before it, closing
+    punctuation and quotes after it, so a copied sentence ends with its full stop."""
+    while start > 0 and text[start - 1] in _OPENING:
+        start -= 1
+    while end < len(text) and text[end] in _CLOSING:
+        end += 1
+    return start, end
+
+
+def align_pair(a: Fingerprints, b: Fingerprints, options: ReuseOptions = ReuseOptions(),
+               boilerplate: np.ndarray | None = None,
+               usable: tuple[np.ndarray, np.ndarray] | None = None,
+               texts: tuple[str, str] | None = None) -> list[ReuseLink]:
+    """Aligned passages of two articles as ReuseLinks (ids ordered a < b in the result);
+    with ``texts`` (the two articles' texts) passages take in touching punctuation."""
+    a_text, b_text = texts or ("", "")
+    if b.article_id < a.article_id:  # align in id order, so the result never depends on input order
+        a, b, a_text, b_text = b, a, b_text, a_text
+        if usable is not None:
+            usable = (usable[1], usable[0])
+    boilerplate = np.zeros(0, np.uint64) if boilerplate is None else boilerplate
+    usable_a, usable_b = usable or (usable_mask(a, boilerplate, options.window),
+                                   usable_mask(b, boilerplate, options.window))
+    seeds = _seeds(a, b, usable_a, usable_b)
+    if not len(seeds):
+        return []
+    n = options.ngram
+    blocked_a = np.concatenate(([0], np.cumsum(~usable_a)))
+    blocked_b = np.concatenate(([0], np.cumsum(~usable_b)))
+    links = []
+    for chain in _chain(seeds, options, blocked_a, blocked_b):
+        a_span = int(a.ends[chain[-1][0] + n - 1]) - int(a.starts[chain[0][0]])
+        b_span = int(b.ends[chain[-1][1] + n - 1]) - int(b.starts[chain[0][1]])
+        if a_span < options.min_chars or b_span < options.min_chars:
+            continue
+        for part in _segments(chain, options):
+            i0, j0 = part[0]
+            i1, j1 = part[-1]
+            a_start, a_end = _widen(a_text, int(a.starts[i0]), int(a.ends[i1 + n - 1]))
+            b_start, b_end = _widen(b_text, int(b.starts[j0]), int(b.ends[j1 + n - 1]))
+            covered_a = len({i + k for i, _ in part for k in range(n)})
+            covered_b = len({j + k for _, j in part for k in range(n)})
+            score = (covered_a / (i1 + n - i0) + covered_b / (j1 + n - j0)) / 2
+            links.append(ReuseLink(a.article_id, a_start, a_end, b.article_id, b_start, b_end,
+                                   round(score, 4)))
+    return links
+
+
+def _segments(chain: list[tuple[int, int]], options: ReuseOptions) -> list[list[tuple[int, int]]]:
+    """A qualifying chain cut where one side skips more than ``small_gap`` words (a sentence
+    inserted or deleted): the skipped text was not copied, so no passage covers it."""
+    parts = [[chain[0]]]
+    for (li, lj), (i, j) in zip(chain, chain[1:]):
+        if i - li > options.small_gap or j - lj > options.small_gap:
+            parts.append([])
+        parts[-1].append((i, j))
+    return parts
+
+
+# ---------------------------------------------------------------- clusters and origin
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict = {}
+
+    def find(self, x):
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, x, y) -> None:
+        rx, ry = self.find(x), self.find(y)
+        if rx != ry:
+            self.parent[max(rx, ry)] = min(rx, ry)
+
+
+def build_clusters(links: Iterable[ReuseLink], published: Mapping[str, str | None],
+                   options: ReuseOptions = ReuseOptions()) -> list[Cluster]:
+    """Reprint clusters from links, each with its likely origin."""
+    links = list(links)
+    ranges: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for link in links:
+        for p in link.passages:
+            ranges[p.article_id].append((p.start, p.end))
+    # Merge the passages of each article that overlap or lie within cluster_gap characters.
+    nodes: dict[str, list[list[int]]] = {}
+    for article_id, spans in ranges.items():
+        merged: list[list[int]] = []
+        for start, end in sorted(spans):
+            if merged and start <= merged[-1][1] + options.cluster_gap:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        nodes[article_id] = merged
+
+    def node_of(p: Passage) -> tuple[str, int]:
+        for index, (start, end) in enumerate(nodes[p.article_id]):
+            if start <= p.start and p.end <= end:
+                return p.article_id, index
+        raise AssertionError("every passage lies in a merged node")
+
+    uf = _UnionFind()
+    for article_id, merged in nodes.items():
+        for index in range(len(merged)):
+            uf.find((article_id, index))
+    for link in links:
+        pa, pb = link.passages
+        uf.union(node_of(pa), node_of(pb))
+    components: dict = defaultdict(list)
+    for node in uf.parent:
+        components[uf.find(node)].append(node)
+    clusters = []
+    for members in components.values():
+        passages = tuple(sorted(Passage(aid, *nodes[aid][index]) for aid, index in members))
+        origin, note = likely_origin({p.article_id for p in passages}, published)
+        clusters.append((passages, origin, note))
+    clusters.sort(key=lambda c: (c[0][0].article_id, c[0][0].start))
+    return [Cluster(id=f"c{n:06d}", members=passages, origin=origin, origin_note=note)
+            for n, (passages, origin, note) in enumerate(clusters, 1)]
+
+
+def likely_origin(article_ids: Iterable[str], published: Mapping[str, str | None]
+                  ) -> tuple[str | None, str]:
+    """The article published first, or None with the reason (no dates, or a tie)."""
+    ids = sorted(set(article_ids))
+    dated = sorted((published.get(i), i) for i in ids if published.get(i))
+    undated = len(ids) - len(dated)
+    if not dated:
+        return None, "no member has a publication date"
+    first_date = dated[0][0]
+    earliest = [i for d, i in dated if d == first_date]
+    if len(earliest) > 1:
+        return None, f"{len(earliest)} members were published first, on {first_date}"
+    note = f"published first, on {first_date}"
+    if undated:
+        note += f"; {undated} member(s) have no date and could be earlier"
+    return earliest[0], note
+
+
+# ---------------------------------------------------------------- outlet graph
+
+
+@dataclass(frozen=True)
+class OutletEdge:
+    source: str  # the outlet that published first
+    target: str  # the outlet that published the same text later
+    links: int
+    characters: int  # characters of the later outlet's passages
+
+
+def outlet_graph(links: Iterable[ReuseLink], outlets: Mapping[str, str | None],
+                 published: Mapping[str, str | None]) -> list[OutletEdge]:
+    """Who copies from whom: for each link with two dated, different-day articles of known
+    outlets, an edge from the earlier outlet to the later one."""
+    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for link in links:
+        oa, ob = outlets.get(link.a), outlets.get(link.b)
+        da, db = published.get(link.a), published.get(link.b)
+        if not (oa and ob and da and db) or da == db or oa == ob:
+            continue
+        if da < db:
+            key, chars = (oa, ob), link.b_end - link.b_start
+        else:
+            key, chars = (ob, oa), link.a_end - link.a_start
+        counts[key][0] += 1
+        counts[key][1] += chars
+    return [OutletEdge(s, t, n, c) for (s, t), (n, c) in
+            sorted(counts.items(), key=lambda kv: (-kv[1][1], kv[0]))]
+
+
+# ---------------------------------------------------------------- the whole run
+
+
+@dataclass
+class ReuseResult:
+    links: list[ReuseLink]
+    clusters: list[Cluster]
+    stats: dict = field(default_factory=dict)
+
+
+def find_reuse(articles: Sequence[Article], options: ReuseOptions = ReuseOptions(),
+               progress=None) -> ReuseResult:
+    """All reuse links and reprint clusters among ``articles`` (ids must be unique)."""
+    import time
+
+    timings = {}
+    began = time.perf_counter()
+    prints = [fingerprint(a, options) for a in articles]
+    timings["fingerprint_s"] = time.perf_counter() - began
+    began = time.perf_counter()
+    candidates = candidate_pairs(prints, [a.outlet for a in articles], options)
+    timings["candidates_s"] = time.perf_counter() - began
+    began = time.perf_counter()
+    usable_cache: dict[int, np.ndarray] = {}
+
+    def usable(index: int) -> np.ndarray:
+        if index not in usable_cache:
+            usable_cache[index] = usable_mask(prints[index], candidates.boilerplate, options.window)
+        return usable_cache[index]
+
+    links: list[ReuseLink] = []
+    for n, (i, j) in enumerate(candidates.pairs.tolist()):
+        links += align_pair(prints[i], prints[j], options, candidates.boilerplate,
+                            (usable(i), usable(j)), (articles[i].text, articles[j].text))
+        if progress and n % 1000 == 0:
+            progress(n, len(candidates.pairs))
+    links.sort()
+    timings["align_s"] = time.perf_counter() - began
+    began = time.perf_counter()
+    clusters = build_clusters(links, {a.id: a.published for a in articles}, options)
+    timings["cluster_s"] = time.perf_counter() - began
+    stats = {"articles": len(articles), "fingerprints": candidates.postings,
+             "boilerplate_fingerprints": int(len(candidates.boilerplate)),
+             "pair_postings": candidates.pair_postings,
+             "candidate_pairs": int(len(candidates.pairs)), "links": len(links),
+             "clusters": len(clusters), **{k: round(v, 3) for k, v in timings.items()}}
+    return ReuseResult(links, clusters, stats)

@@ -1,0 +1,776 @@
+"""The corpus store: articles, spans, runs and text reuse in one SQLite file.
+
+This is the only module that speaks SQL. One ``Store`` holds one connection, guarded by a
+lock, so a Store may be shared between threads; many processes may read while one writes
+(WAL journal; a writer waits up to ``timeout`` seconds for another, then E609).
+
+Every write happens in a transaction. ``add_articles`` commits every ``batch_size``
+articles, so a killed ``add`` keeps what it committed and running it again adds the rest.
+The schema is versioned with ``PRAGMA user_version``; ``MIGRATIONS[n]`` takes version ``n``
+to ``n + 1`` inside one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+import threading
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Sequence, TextIO
+
+from .doc import Analysis, Article, Cluster, Passage, ReuseLink, Span
+from .errors import InputError, StoreError
+
+__all__ = ["AddResult", "MIGRATIONS", "SCHEMA_VERSION", "Store", "content_hash", "fts_query"]
+
+#: ``PRAGMA application_id`` of a propwatch corpus ("pwDB"), so other SQLite files are told apart.
+APPLICATION_ID = 0x70774442
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_CHUNK = 500  # ids per IN (...) list; far below SQLite's variable limit
+
+# Articles carry an INTEGER PRIMARY KEY ``seq`` besides the text id because the full-text
+# index refers to rows by rowid, and VACUUM may renumber the rowids of a table without one.
+_MIGRATION_1 = (
+    """CREATE TABLE articles (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        content_hash TEXT NOT NULL,
+        text TEXT NOT NULL,
+        title TEXT,
+        outlet TEXT,
+        url TEXT,
+        published TEXT,
+        source TEXT,
+        boilerplate TEXT NOT NULL DEFAULT '[]',
+        added_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX articles_outlet ON articles(outlet)",
+    "CREATE INDEX articles_published ON articles(published)",
+    """CREATE TABLE spans (
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        start INTEGER NOT NULL,
+        "end" INTEGER NOT NULL,
+        technique TEXT NOT NULL,
+        score REAL NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        detector TEXT NOT NULL,
+        CHECK (start >= 0 AND "end" > start)
+    )""",
+    "CREATE INDEX spans_article ON spans(article_id)",
+    "CREATE INDEX spans_technique ON spans(technique)",
+    """CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        params TEXT NOT NULL DEFAULT '{}',
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        summary TEXT
+    )""",
+    "CREATE INDEX runs_kind ON runs(kind, id)",
+    """CREATE TABLE reuse_links (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        a TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        a_start INTEGER NOT NULL,
+        a_end INTEGER NOT NULL,
+        b TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        b_start INTEGER NOT NULL,
+        b_end INTEGER NOT NULL,
+        score REAL NOT NULL
+    )""",
+    "CREATE INDEX reuse_links_run ON reuse_links(run_id)",
+    "CREATE INDEX reuse_links_a ON reuse_links(a, run_id)",
+    "CREATE INDEX reuse_links_b ON reuse_links(b, run_id)",
+    """CREATE TABLE clusters (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        cluster_id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        origin TEXT REFERENCES articles(id) ON DELETE SET NULL,
+        origin_note TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (run_id, cluster_id)
+    )""",
+    """CREATE TABLE cluster_members (
+        run_id INTEGER NOT NULL,
+        cluster_id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        start INTEGER NOT NULL,
+        "end" INTEGER NOT NULL,
+        FOREIGN KEY (run_id, cluster_id) REFERENCES clusters(run_id, cluster_id) ON DELETE CASCADE
+    )""",
+    "CREATE INDEX cluster_members_run ON cluster_members(run_id, cluster_id)",
+    "CREATE INDEX cluster_members_article ON cluster_members(article_id, run_id)",
+    # Full-text search over title and text; the index holds no copy of the text.
+    """CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, text, content='articles', content_rowid='seq',
+        tokenize='unicode61 remove_diacritics 2'
+    )""",
+    """CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts(rowid, title, text) VALUES (new.seq, new.title, new.text);
+    END""",
+    """CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, text)
+        VALUES ('delete', old.seq, old.title, old.text);
+    END""",
+    """CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, text ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, text)
+        VALUES ('delete', old.seq, old.title, old.text);
+        INSERT INTO articles_fts(rowid, title, text) VALUES (new.seq, new.title, new.text);
+    END""",
+)
+
+#: Ordered schema migrations; ``MIGRATIONS[n]`` takes a database from version n to n + 1.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_MIGRATION_1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_ARTICLE_COLUMNS = "id, text, title, outlet, url, published, source, boilerplate"
+
+
+def content_hash(text: str) -> str:
+    """sha256 (hex) of the text's UTF-8 bytes: equal texts, equal hashes."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def fts_query(q: str) -> str | None:
+    """User search text as a safe FTS5 query: each word a quoted phrase, all required.
+
+    A trailing ``*`` asks for a prefix (``propag*``). Quotes, parentheses and operators such
+    as AND/OR/NEAR are searched as plain words, so no input can break the query syntax.
+    Returns None when the text holds no word to search for.
+    """
+    parts = []
+    for token in q.split():
+        prefix = token.endswith("*")
+        word = token.rstrip("*")
+        if not re.search(r"\w", word):
+            continue
+        parts.append('"' + word.replace('"', '""') + '"' + ("*" if prefix else ""))
+    return " ".join(parts) or None
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _marks(n: int) -> str:
+    return ",".join("?" * n)
+
+
+@dataclass
+class AddResult:
+    """What ``Store.add_articles`` did: counts, and ``(id, message)`` for each conflict."""
+
+    added: int = 0
+    unchanged: int = 0
+    conflicts: list[tuple[str, str]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"added": self.added, "unchanged": self.unchanged,
+                "conflicts": len(self.conflicts)}
+
+
+class Store:
+    """A propwatch corpus in SQLite. ``Store(path)`` creates the file unless ``create=False``.
+
+    Use as a context manager or call ``close()``. Raises ``StoreError`` E601 (not a
+    propwatch database), E602 (newer schema), E603 (missing and ``create=False``) or E604.
+    """
+
+    def __init__(self, path: str | Path, *, create: bool = True, timeout: float = 30.0) -> None:
+        self.path = str(path)
+        self._lock = threading.RLock()
+        memory = self.path in (":memory:", "")
+        if not memory:
+            self._check_file(Path(self.path), create=create)
+        try:
+            self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None,
+                                       check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise StoreError.make("E604", path=self.path, reason=str(exc)) from None
+        try:
+            self._configure()
+            self._migrate()
+        except BaseException:
+            self._db.close()
+            raise
+
+    # ------------------------------------------------------------------ opening
+
+    def _check_file(self, path: Path, *, create: bool) -> None:
+        if path.is_dir():
+            raise StoreError.make("E601", path=self.path, reason="it is a folder")
+        if not path.exists():
+            if not create:
+                raise StoreError.make("E603", path=self.path)
+            if not path.parent.is_dir():
+                raise StoreError.make("E604", path=self.path,
+                                      reason=f"the folder '{path.parent}' does not exist")
+            return
+        try:
+            with open(path, "rb") as handle:
+                head = handle.read(len(_SQLITE_MAGIC))
+        except OSError as exc:
+            raise StoreError.make("E604", path=self.path, reason=exc.strerror or str(exc)) from None
+        if head and head != _SQLITE_MAGIC:
+            raise StoreError.make("E601", path=self.path, reason="not an SQLite file")
+
+    def _configure(self) -> None:
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+        except sqlite3.DatabaseError as exc:
+            raise self._error(exc) from None
+
+    def _error(self, exc: sqlite3.Error) -> StoreError:
+        message = str(exc)
+        if "locked" in message or "busy" in message:
+            return StoreError.make("E609", path=self.path)
+        if isinstance(exc, sqlite3.DatabaseError) and ("not a database" in message
+                                                      or "malformed" in message):
+            return StoreError.make("E601", path=self.path, reason=message)
+        return StoreError.make("E604", path=self.path, reason=message)
+
+    def _versions(self) -> tuple[int, int]:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        app = self._db.execute("PRAGMA application_id").fetchone()[0]
+        return version, app
+
+    def _migrate(self) -> None:
+        try:
+            version, app = self._versions()
+        except sqlite3.DatabaseError as exc:
+            raise self._error(exc) from None
+        if version > SCHEMA_VERSION:
+            raise StoreError.make("E602", path=self.path, version=version, known=SCHEMA_VERSION)
+        if version == SCHEMA_VERSION and app == APPLICATION_ID:
+            return
+        with self._write():
+            version, app = self._versions()  # again, now that we hold the write lock
+            if version > SCHEMA_VERSION:
+                raise StoreError.make("E602", path=self.path, version=version,
+                                      known=SCHEMA_VERSION)
+            if version == 0:
+                tables = self._db.execute(
+                    "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+                ).fetchone()[0]
+                if tables:
+                    raise StoreError.make("E601", path=self.path,
+                                          reason="it holds tables of another program")
+            elif app != APPLICATION_ID:
+                raise StoreError.make("E601", path=self.path,
+                                      reason="another program wrote it")
+            for number in range(version, SCHEMA_VERSION):
+                for statement in MIGRATIONS[number]:
+                    self._db.execute(statement)
+            self._db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    # ------------------------------------------------------------------ plumbing
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken at once (BEGIN IMMEDIATE) so readers never deadlock it."""
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise self._error(exc) from None
+            try:
+                yield self._db
+                self._db.execute("COMMIT")
+            except sqlite3.OperationalError as exc:  # disk full, I/O error, lock lost
+                self._rollback()
+                raise self._error(exc) from None
+            except BaseException:
+                self._rollback()
+                raise
+
+    def _rollback(self) -> None:
+        # SQLite may already have rolled back by itself (after SQLITE_FULL, for instance).
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: several queries see one snapshot."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                yield self._db
+            finally:
+                self._db.execute("COMMIT")
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({self.path!r})"
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the open database."""
+        return self._query("PRAGMA user_version")[0][0]
+
+    # ------------------------------------------------------------------ articles
+
+    def add_articles(self, articles: Iterable[Article], *, batch_size: int = 500,
+                     on_article: Callable[[Article, str], None] | None = None) -> AddResult:
+        """Store new articles, committing every ``batch_size``; never changes a stored one.
+
+        Same id and same text: ``unchanged``. Same id, different text: a conflict (E605), not
+        stored. ``on_article(article, status)`` is called once the article's batch is
+        committed, with status ``added``, ``unchanged`` or ``conflict``.
+        """
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        result = AddResult()
+        batch: list[Article] = []
+        for article in articles:
+            if not isinstance(article, Article):
+                raise TypeError(f"add_articles takes Article objects, got {type(article).__name__}")
+            batch.append(article)
+            if len(batch) >= batch_size:
+                self._add_batch(batch, result, on_article)
+                batch = []
+        if batch:
+            self._add_batch(batch, result, on_article)
+        return result
+
+    def _add_batch(self, batch: list[Article], result: AddResult,
+                   on_article: Callable[[Article, str], None] | None) -> None:
+        for article in batch:
+            if article.published is not None and not _is_iso_date(article.published):
+                raise InputError.make("E109", path=article.source or article.id,
+                                      value=article.published, field="published")
+        statuses: list[str] = []
+        conflicts: list[tuple[str, str]] = []
+        added_at = _now()
+        with self._write() as db:
+            known: dict[str, str] = {}
+            ids = list(dict.fromkeys(a.id for a in batch))
+            for chunk in _chunks(ids):
+                known.update(db.execute(
+                    f"SELECT id, content_hash FROM articles WHERE id IN ({_marks(len(chunk))})",
+                    chunk).fetchall())
+            rows = []
+            for article in batch:
+                digest = content_hash(article.text)
+                stored = known.get(article.id)
+                if stored is None:
+                    known[article.id] = digest
+                    rows.append((article.id, digest, article.text, article.title, article.outlet,
+                                 article.url, article.published, article.source,
+                                 json.dumps([list(r) for r in article.boilerplate]), added_at))
+                    statuses.append("added")
+                elif stored == digest:
+                    statuses.append("unchanged")
+                else:
+                    statuses.append("conflict")
+                    conflicts.append((article.id, str(StoreError.make(
+                        "E605", source=article.source or "input", id=article.id))))
+            db.executemany(
+                "INSERT INTO articles (id, content_hash, text, title, outlet, url, published,"
+                " source, boilerplate, added_at) VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+        result.added += statuses.count("added")
+        result.unchanged += statuses.count("unchanged")
+        result.conflicts.extend(conflicts)
+        if on_article is not None:
+            for article, status in zip(batch, statuses):
+                on_article(article, status)
+
+    def get_article(self, article_id: str) -> Article | None:
+        """The stored article with this id, or None."""
+        rows = self._query(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,))
+        return _article(rows[0]) if rows else None
+
+    def iter_articles(self, *, ids: Iterable[str] | None = None,
+                      batch_size: int = 1000) -> Iterator[Article]:
+        """Stored articles ordered by id, read ``batch_size`` at a time (unknown ids skipped)."""
+        if ids is not None:
+            wanted = sorted(set(ids))
+            for chunk in _chunks(wanted, min(batch_size, _CHUNK)):
+                rows = self._query(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id IN "
+                                   f"({_marks(len(chunk))}) ORDER BY id", chunk)
+                yield from (_article(r) for r in rows)
+            return
+        last: str | None = None
+        while True:
+            # Keyset paging: no cursor stays open between batches, so writers are not held up.
+            if last is None:
+                rows = self._query(f"SELECT {_ARTICLE_COLUMNS} FROM articles ORDER BY id LIMIT ?",
+                                   (batch_size,))
+            else:
+                rows = self._query(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id > ? "
+                                   "ORDER BY id LIMIT ?", (last, batch_size))
+            if not rows:
+                return
+            yield from (_article(r) for r in rows)
+            last = rows[-1][0]
+
+    def count(self) -> int:
+        """The number of stored articles."""
+        return self._query("SELECT count(*) FROM articles")[0][0]
+
+    def list_articles(self, *, limit: int = 50, offset: int = 0, outlet: str | None = None,
+                      technique: str | None = None, q: str | None = None) -> list[dict[str, Any]]:
+        """One page of ``{id, title, outlet, published, n_spans}``, by id (by relevance with ``q``).
+
+        ``outlet`` matches case-insensitively; ``technique`` keeps articles with such a span;
+        ``q`` is full-text search over title and text (see ``fts_query``).
+        """
+        if limit < 0 or offset < 0:
+            raise ValueError("limit and offset must not be negative")
+        where, params = [], []
+        source = "articles a"
+        order = "a.id"
+        if q is not None and q.strip():
+            match = fts_query(q)
+            if match is None:
+                return []
+            source = "articles_fts f JOIN articles a ON a.seq = f.rowid"
+            where.append("articles_fts MATCH ?")
+            params.append(match)
+            order = "f.rank, a.id"
+        if outlet is not None:
+            where.append("a.outlet = ? COLLATE NOCASE")
+            params.append(outlet)
+        if technique is not None:
+            where.append("EXISTS (SELECT 1 FROM spans s WHERE s.article_id = a.id"
+                         " AND s.technique = ?)")
+            params.append(technique)
+        sql = ("SELECT a.id, a.title, a.outlet, a.published,"
+               " (SELECT count(*) FROM spans s WHERE s.article_id = a.id)"
+               f" FROM {source}" + (" WHERE " + " AND ".join(where) if where else "")
+               + f" ORDER BY {order} LIMIT ? OFFSET ?")
+        rows = self._query(sql, [*params, limit, offset])
+        return [{"id": r[0], "title": r[1], "outlet": r[2], "published": r[3], "n_spans": r[4]}
+                for r in rows]
+
+    def describe(self, article_id: str) -> dict[str, Any] | None:
+        """Metadata of one article (no text): hash, sizes, when added, spans per technique."""
+        with self._read() as db:
+            row = db.execute(
+                "SELECT id, title, outlet, url, published, source, added_at, content_hash,"
+                " length(text), boilerplate FROM articles WHERE id = ?", (article_id,)).fetchone()
+            if row is None:
+                return None
+            techniques = db.execute(
+                "SELECT technique, count(*) FROM spans WHERE article_id = ? GROUP BY technique"
+                " ORDER BY count(*) DESC, technique", (article_id,)).fetchall()
+            detectors = db.execute("SELECT DISTINCT detector FROM spans WHERE article_id = ?"
+                                   " ORDER BY detector", (article_id,)).fetchall()
+        keys = ("id", "title", "outlet", "url", "published", "source", "added_at",
+                "content_hash", "characters")
+        info = dict(zip(keys, row[:9]))
+        info["boilerplate_ranges"] = len(json.loads(row[9]))
+        info["detector"] = ", ".join(d[0] for d in detectors) or None
+        info["spans"] = sum(n for _, n in techniques)
+        info["techniques"] = dict(techniques)
+        return info
+
+    def stats(self) -> dict[str, Any]:
+        """Corpus figures: articles, outlets, date range, spans per technique and outlet, runs."""
+        with self._read() as db:
+            articles = db.execute("SELECT count(*) FROM articles").fetchone()[0]
+            outlets = db.execute(
+                "SELECT outlet, count(*) FROM articles WHERE outlet IS NOT NULL GROUP BY outlet"
+                " ORDER BY count(*) DESC, outlet").fetchall()
+            no_outlet = db.execute(
+                "SELECT count(*) FROM articles WHERE outlet IS NULL").fetchone()[0]
+            first, last, undated = db.execute(
+                "SELECT min(published), max(published), sum(published IS NULL)"
+                " FROM articles").fetchone()
+            by_technique = db.execute(
+                "SELECT technique, count(*) FROM spans GROUP BY technique"
+                " ORDER BY count(*) DESC, technique").fetchall()
+            by_outlet = db.execute(
+                "SELECT a.outlet, s.technique, count(*) FROM spans s JOIN articles a"
+                " ON a.id = s.article_id GROUP BY a.outlet, s.technique"
+                " ORDER BY a.outlet, count(*) DESC, s.technique").fetchall()
+            analysed = db.execute(
+                "SELECT count(DISTINCT article_id) FROM spans").fetchone()[0]
+            runs = db.execute("SELECT kind, count(*) FROM runs GROUP BY kind"
+                              " ORDER BY kind").fetchall()
+            reuse_run = self._latest_run_id(db, "reuse")
+            reuse = None
+            if reuse_run is not None:
+                links = db.execute("SELECT count(*) FROM reuse_links WHERE run_id = ?",
+                                   (reuse_run,)).fetchone()[0]
+                clusters = db.execute("SELECT count(*) FROM clusters WHERE run_id = ?",
+                                      (reuse_run,)).fetchone()[0]
+                reuse = {"run": reuse_run, "links": links, "clusters": clusters}
+        per_outlet: dict[str, dict[str, int]] = defaultdict(dict)
+        no_outlet_spans: dict[str, int] = {}
+        for name, technique, n in by_outlet:
+            (per_outlet[name] if name is not None else no_outlet_spans)[technique] = n
+        return {
+            "articles": articles,
+            "outlets": dict(outlets),
+            "no_outlet": no_outlet,
+            "published": {"first": first, "last": last, "undated": undated or 0},
+            "spans": {
+                "total": sum(n for _, n in by_technique),
+                "articles_with_spans": analysed,
+                "by_technique": dict(by_technique),
+                "by_outlet": dict(per_outlet),
+                "no_outlet": no_outlet_spans,
+            },
+            "runs": dict(runs),
+            "reuse": reuse,
+        }
+
+    # ------------------------------------------------------------------ spans
+
+    def replace_spans(self, article_id: str, spans: Sequence[Span], detector: str) -> None:
+        """Make ``spans`` (found by ``detector``) the article's spans, replacing all it had."""
+        with self._write() as db:
+            row = db.execute("SELECT length(text) FROM articles WHERE id = ?",
+                             (article_id,)).fetchone()
+            if row is None:
+                raise StoreError.make("E606", id=article_id, path=self.path)
+            for span in spans:
+                if span.end > row[0]:
+                    raise ValueError(f"span [{span.start}, {span.end}) lies outside article "
+                                     f"{article_id!r} ({row[0]} characters)")
+            db.execute("DELETE FROM spans WHERE article_id = ?", (article_id,))
+            db.executemany(
+                'INSERT INTO spans (article_id, start, "end", technique, score, reason, detector)'
+                " VALUES (?,?,?,?,?,?,?)",
+                [(article_id, s.start, s.end, s.technique, float(s.score), s.reason, detector)
+                 for s in spans])
+
+    def spans(self, article_id: str) -> list[Span]:
+        """The article's stored spans, by position ([] when none or no such article)."""
+        rows = self._query('SELECT start, "end", technique, score, reason FROM spans'
+                           ' WHERE article_id = ? ORDER BY start, "end", technique',
+                           (article_id,))
+        return [Span(*r) for r in rows]
+
+    # ------------------------------------------------------------------ runs
+
+    def start_run(self, kind: str, params: dict[str, Any]) -> int:
+        """Record the start of a run (``add``, ``analyze``, ``reuse``...) and return its id."""
+        with self._write() as db:
+            cursor = db.execute("INSERT INTO runs (kind, params, started_at) VALUES (?, ?, ?)",
+                                (kind, json.dumps(params, ensure_ascii=False, default=str),
+                                 _now()))
+            return int(cursor.lastrowid)
+
+    def finish_run(self, run_id: int, summary: dict[str, Any]) -> None:
+        """Mark a run finished with its summary."""
+        with self._write() as db:
+            cursor = db.execute("UPDATE runs SET finished_at = ?, summary = ? WHERE id = ?",
+                                (_now(), json.dumps(summary, ensure_ascii=False, default=str),
+                                 run_id))
+            if cursor.rowcount == 0:
+                raise StoreError.make("E608", run_id=run_id, path=self.path)
+
+    def latest_run(self, kind: str, *, finished: bool = True) -> dict[str, Any] | None:
+        """The newest run of ``kind`` (only finished ones unless ``finished=False``), or None."""
+        rows = self._query(
+            "SELECT id, kind, params, started_at, finished_at, summary FROM runs WHERE kind = ?"
+            + (" AND finished_at IS NOT NULL" if finished else "") + " ORDER BY id DESC LIMIT 1",
+            (kind,))
+        return _run(rows[0]) if rows else None
+
+    def runs(self, kind: str | None = None) -> list[dict[str, Any]]:
+        """Every run (of ``kind``), oldest first."""
+        sql = "SELECT id, kind, params, started_at, finished_at, summary FROM runs"
+        rows = (self._query(sql + " WHERE kind = ? ORDER BY id", (kind,)) if kind is not None
+                else self._query(sql + " ORDER BY id"))
+        return [_run(r) for r in rows]
+
+    @staticmethod
+    def _latest_run_id(db: sqlite3.Connection, kind: str) -> int | None:
+        row = db.execute("SELECT max(id) FROM runs WHERE kind = ? AND finished_at IS NOT NULL",
+                         (kind,)).fetchone()
+        return row[0]
+
+    # ------------------------------------------------------------------ reuse
+
+    def save_reuse(self, run_id: int, links: Iterable[ReuseLink],
+                   clusters: Iterable[Cluster]) -> None:
+        """Store a reuse run's links and clusters in one transaction (replacing any it had).
+
+        Every article they name must be stored (E607).
+        """
+        with self._write() as db:
+            if db.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
+                raise StoreError.make("E608", run_id=run_id, path=self.path)
+            db.execute("DELETE FROM cluster_members WHERE run_id = ?", (run_id,))
+            db.execute("DELETE FROM clusters WHERE run_id = ?", (run_id,))
+            db.execute("DELETE FROM reuse_links WHERE run_id = ?", (run_id,))
+            batch: list[ReuseLink] = []
+            for link in links:
+                batch.append(link)
+                if len(batch) >= _CHUNK:
+                    self._insert_links(db, run_id, batch)
+                    batch = []
+            self._insert_links(db, run_id, batch)
+            for position, cluster in enumerate(clusters):
+                named = [m.article_id for m in cluster.members]
+                if cluster.origin is not None:
+                    named.append(cluster.origin)
+                self._require_articles(db, named, where=f"cluster '{cluster.id}'")
+                db.execute("INSERT INTO clusters (run_id, cluster_id, position, origin,"
+                           " origin_note) VALUES (?,?,?,?,?)",
+                           (run_id, cluster.id, position, cluster.origin, cluster.origin_note))
+                db.executemany(
+                    "INSERT INTO cluster_members (run_id, cluster_id, position, article_id,"
+                    ' start, "end") VALUES (?,?,?,?,?,?)',
+                    [(run_id, cluster.id, i, m.article_id, m.start, m.end)
+                     for i, m in enumerate(cluster.members)])
+
+    def _insert_links(self, db: sqlite3.Connection, run_id: int, links: list[ReuseLink]) -> None:
+        if not links:
+            return
+        self._require_articles(db, [i for link in links for i in (link.a, link.b)],
+                               where="a reuse link")
+        db.executemany(
+            "INSERT INTO reuse_links (run_id, a, a_start, a_end, b, b_start, b_end, score)"
+            " VALUES (?,?,?,?,?,?,?,?)",
+            [(run_id, x.a, x.a_start, x.a_end, x.b, x.b_start, x.b_end, float(x.score))
+             for x in links])
+
+    def _require_articles(self, db: sqlite3.Connection, ids: Iterable[str], *, where: str) -> None:
+        wanted = list(dict.fromkeys(ids))
+        for chunk in _chunks(wanted):
+            found = {r[0] for r in db.execute(
+                f"SELECT id FROM articles WHERE id IN ({_marks(len(chunk))})", chunk)}
+            for article_id in chunk:
+                if article_id not in found:
+                    raise StoreError.make("E607", where=where, id=article_id, path=self.path)
+
+    def _reuse_run(self, run_id: int | None) -> int | None:
+        if run_id is not None:
+            return run_id
+        with self._lock:
+            return self._latest_run_id(self._db, "reuse")
+
+    def reuse_links(self, *, run_id: int | None = None,
+                    article_id: str | None = None) -> list[ReuseLink]:
+        """Links of a run (default: the latest finished ``reuse`` run), optionally only those
+        touching ``article_id``; ordered as ``ReuseLink`` sorts."""
+        run = self._reuse_run(run_id)
+        if run is None:
+            return []
+        sql = ("SELECT a, a_start, a_end, b, b_start, b_end, score FROM reuse_links"
+               " WHERE run_id = ?")
+        params: list[Any] = [run]
+        if article_id is not None:
+            sql += " AND (a = ? OR b = ?)"
+            params += [article_id, article_id]
+        rows = self._query(sql + " ORDER BY a, a_start, a_end, b, b_start, b_end, score", params)
+        return [ReuseLink(*r) for r in rows]
+
+    def clusters(self, *, run_id: int | None = None,
+                 article_id: str | None = None) -> list[Cluster]:
+        """Clusters of a run (default: the latest finished ``reuse`` run), in saved order;
+        with ``article_id``, only those that hold a passage of it."""
+        run = self._reuse_run(run_id)
+        if run is None:
+            return []
+        with self._read() as db:
+            heads = db.execute("SELECT cluster_id, origin, origin_note FROM clusters"
+                               " WHERE run_id = ? ORDER BY position", (run,)).fetchall()
+            members: dict[str, list[Passage]] = defaultdict(list)
+            for cid, aid, start, end in db.execute(
+                    'SELECT cluster_id, article_id, start, "end" FROM cluster_members'
+                    " WHERE run_id = ? ORDER BY cluster_id, position", (run,)):
+                members[cid].append(Passage(aid, start, end))
+        found = [Cluster(id=cid, members=tuple(members[cid]), origin=origin,
+                         origin_note=note) for cid, origin, note in heads]
+        if article_id is not None:
+            found = [c for c in found if any(m.article_id == article_id for m in c.members)]
+        return found
+
+    # ------------------------------------------------------------------ export
+
+    def export(self, fmt: str, out: TextIO, *, with_spans: bool = True) -> int:
+        """Write every article as one JSON line to ``out``; returns the number written.
+
+        With spans, a line has the fields of ``propwatch analyze --format jsonl`` plus
+        ``text``, ``boilerplate`` and ``schema_version`` (``Analysis.from_dict`` reads it;
+        ``Article.from_dict`` too). Without, it is ``Article.to_dict()``.
+        """
+        if fmt != "jsonl":
+            raise ValueError(f"unknown export format {fmt!r}; use 'jsonl'")
+        written = 0
+        batch: list[Article] = []
+
+        def flush() -> None:
+            nonlocal written
+            found = self._spans_of([a.id for a in batch]) if with_spans else {}
+            for article in batch:
+                if with_spans:
+                    spans, detector = found.get(article.id, ([], ""))
+                    record = Analysis(article=article, spans=tuple(spans),
+                                      detector=detector).to_dict()
+                else:
+                    record = article.to_dict()
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                written += 1
+            batch.clear()
+
+        for article in self.iter_articles(batch_size=_CHUNK):
+            batch.append(article)
+            if len(batch) >= _CHUNK:
+                flush()
+        flush()
+        return written
+
+    def _spans_of(self, ids: Sequence[str]) -> dict[str, tuple[list[Span], str]]:
+        found: dict[str, tuple[list[Span], str]] = {}
+        for chunk in _chunks(list(ids)):
+            rows = self._query(
+                'SELECT article_id, start, "end", technique, score, reason, detector FROM spans'
+                f" WHERE article_id IN ({_marks(len(chunk))})", chunk)
+            for aid, start, end, technique, score, reason, detector in rows:
+                spans, _ = found.setdefault(aid, ([], detector))
+                spans.append(Span(start, end, technique, score, reason))
+        return found
+
+
+def _is_iso_date(value: str) -> bool:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _article(row: tuple) -> Article:
+    aid, text, title, outlet, url, published, source, boilerplate = row
+    return Article(id=aid, text=text, title=title, outlet=outlet, url=url, published=published,
+                   source=source, boilerplate=tuple(tuple(r) for r in json.loads(boilerplate)))
+
+
+def _run(row: tuple) -> dict[str, Any]:
+    rid, kind, params, started, finished, summary = row
+    return {"id": rid, "kind": kind, "params": json.loads(params), "started_at": started,
+            "finished_at": finished, "summary": json.loads(summary) if summary else None}

@@ -1,0 +1,251 @@
+"""``propwatch corpus`` through Typer's CliRunner, and a real kill -9 in the middle of an add."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from propwatch.corpus_cli import corpus_app
+from propwatch.doc import Article, ReuseLink
+from propwatch.store import Store
+
+from .conftest import EXAMPLES, FIXTURES, ROOT
+
+app = typer.Typer()
+app.add_typer(corpus_app, name="corpus")  # as cli.py registers it
+runner = CliRunner()
+
+RECORDS = str(FIXTURES / "records.jsonl")
+CSV = str(FIXTURES / "records.csv")
+HARBOR_ID = "harbor-daily-2023-05-04-grain-blockade"
+
+
+def run(*args, input=None, env=None):
+    return runner.invoke(app, ["corpus", *args], input=input, env=env, terminal_width=200)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "corpus.db"
+    result = run("add", str(EXAMPLES), RECORDS, CSV, "--db", str(path))
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def test_add_reads_every_kind_and_reports_counts(tmp_path: Path):
+    path = tmp_path / "c.db"
+    result = run("add", str(EXAMPLES), RECORDS, CSV, "--db", str(path))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "added 7, unchanged 0, conflicts 0"
+    # Bad records are named by ingest's warnings, one line each, with the file.
+    for code in ("E106", "E109", "W111", "E107"):
+        line = next(l for l in result.stderr.splitlines() if code in l)
+        assert line.startswith("warning: ") and ("records.jsonl" in line or "records.csv" in line)
+    with Store(path, create=False) as store:
+        assert store.count() == 7
+        assert store.get_article("pier-1").published == "2022-09-14"
+        assert store.latest_run("add")["summary"] == {"added": 7, "unchanged": 0, "conflicts": 0,
+                                                      "failed_inputs": 0}
+
+
+def test_second_add_changes_nothing(db: Path):
+    with sqlite3.connect(db) as con:
+        before = con.execute("SELECT * FROM articles ORDER BY id").fetchall()
+    result = run("add", str(EXAMPLES), RECORDS, CSV, "--db", str(db))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "added 0, unchanged 7, conflicts 0"
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT * FROM articles ORDER BY id").fetchall() == before
+
+
+def test_conflict_names_id_and_file_and_exits_1(db: Path, tmp_path: Path):
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(json.dumps({"id": "pier-1", "text": "Someone else's article."}) + "\n"
+                    + json.dumps({"id": "fresh", "text": "A new article."}) + "\n")
+    result = run("add", str(feed), "--db", str(db))
+    assert result.exit_code == 1
+    assert result.stdout.strip() == "added 1, unchanged 0, conflicts 1"
+    line = next(l for l in result.stderr.splitlines() if "E605" in l)
+    assert line.startswith("error: ") and "'pier-1'" in line and "feed.jsonl" in line
+    with Store(db, create=False) as store:
+        assert store.get_article("pier-1").text.startswith("Residents of the fictional town")
+        assert store.get_article("fresh") is not None
+
+
+def test_bad_files_are_named_and_the_rest_is_stored(tmp_path: Path):
+    path = tmp_path / "c.db"
+    binary = tmp_path / "image.txt"
+    binary.write_bytes(b"\x00\x01\x02" * 50)
+    result = run("add", str(EXAMPLES), str(binary), str(tmp_path / "nope.txt"), "--db", str(path))
+    assert result.exit_code == 1
+    assert result.stdout.strip() == "added 2, unchanged 0, conflicts 0"
+    for code, name in (("E103", "image.txt"), ("E101", "nope.txt")):
+        line = next(l for l in result.stderr.splitlines() if code in l)
+        assert line.startswith("error: ") and name in line
+    assert "2 of 4 inputs could not be read" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_stdin_and_env_db(tmp_path: Path):
+    path = tmp_path / "env.db"
+    result = run("add", "-", input="They are traitors.\n", env={"PROPWATCH_DB": str(path)})
+    assert result.exit_code == 0, result.output
+    with Store(path, create=False) as store:
+        assert store.get_article("stdin").source == "-"
+
+
+def test_add_refuses_a_file_that_is_not_a_database(tmp_path: Path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\n")
+    result = run("add", str(EXAMPLES), "--db", str(notes))
+    assert result.exit_code == 1
+    assert "E601" in result.stderr and "notes.txt" in result.stderr
+    assert notes.read_text() == "my notes\n"
+
+
+@pytest.mark.parametrize("command", [["list"], ["show", "x"], ["stats"], ["export"]])
+def test_missing_database_is_an_error_and_is_not_created(tmp_path: Path, command):
+    path = tmp_path / "missing.db"
+    result = run(*command, "--db", str(path))
+    assert result.exit_code == 1
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "E603" in result.stderr and "missing.db" in result.stderr
+    assert "propwatch corpus add" in result.stderr
+    assert not path.exists()
+
+
+def test_list(db: Path):
+    result = run("list", "--db", str(db), "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert len(rows) == 7 and rows == sorted(rows, key=lambda r: r["id"])
+    assert set(rows[0]) == {"id", "title", "outlet", "published", "n_spans"}
+    result = run("list", "--db", str(db), "--outlet", "the lakeside ledger", "--json")
+    assert [r["id"] for r in json.loads(result.stdout)] == ["ledger-1", "pier-1"]
+    result = run("list", "--db", str(db), "--q", "blockade", "--json", "--limit", "1")
+    assert len(json.loads(result.stdout)) == 1
+    table = run("list", "--db", str(db))
+    assert table.exit_code == 0 and HARBOR_ID in table.stdout  # ids are never cut
+
+
+@pytest.mark.parametrize("query", ['"foo', "AND OR (", "NEAR(", '"', "*"])
+def test_list_hostile_queries(db: Path, query: str):
+    result = run("list", "--db", str(db), "--q", query, "--json")
+    assert result.exit_code == 0, result.output
+    assert isinstance(json.loads(result.stdout), list)
+
+
+def test_show(db: Path):
+    with Store(db) as store:
+        run_id = store.start_run("reuse", {})
+        store.save_reuse(run_id, [ReuseLink(HARBOR_ID, 0, 40, "patriot-wire-repost-grain-blockade",
+                                            10, 50, 0.95)], [])
+        store.finish_run(run_id, {})
+    result = run("show", HARBOR_ID, "--db", str(db), "--json")
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.stdout)
+    assert info["id"] == HARBOR_ID and info["outlet"] == "Harbor Daily News Service (HDNS)"
+    assert info["published"] == "2023-05-04" and info["spans"] == 0
+    assert info["reuse_links"][0]["b"] == "patriot-wire-repost-grain-blockade"
+    text = run("show", HARBOR_ID, "--db", str(db))
+    assert text.exit_code == 0 and "reuse links: 1" in text.stdout
+
+
+def test_show_unknown_id(db: Path):
+    result = run("show", "no-such-id", "--db", str(db))
+    assert result.exit_code == 1
+    assert "E606" in result.stderr and "'no-such-id'" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_stats(db: Path):
+    result = run("stats", "--db", str(db), "--json")
+    assert result.exit_code == 0, result.output
+    stats = json.loads(result.stdout)
+    assert stats["articles"] == 7
+    assert stats["outlets"] == {"Harbour Notes": 2, "The Lakeside Ledger": 2,
+                                "Harbor Daily News Service (HDNS)": 1}
+    assert stats["published"] == {"first": "2022-09-14", "last": "2023-05-04", "undated": 2}
+    assert stats["runs"] == {"add": 1}
+    text = run("stats", "--db", str(db))
+    assert text.exit_code == 0 and "7 articles from 3 outlets" in text.stdout
+
+
+def test_export_round_trip(db: Path, tmp_path: Path):
+    out = tmp_path / "out" / "corpus.jsonl"
+    out.parent.mkdir()
+    result = run("export", "--db", str(db), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "wrote 7 articles" in result.stderr
+    exported = [Article.from_dict(json.loads(l)) for l in out.read_text("utf-8").splitlines()]
+    with Store(db, create=False) as store:
+        assert exported == list(store.iter_articles())
+    stdout = run("export", "--db", str(db))
+    assert stdout.exit_code == 0
+    assert stdout.stdout == out.read_text("utf-8")
+
+
+def test_usage_errors_exit_2(db: Path):
+    assert run("list", "--db", str(db), "--limit", "-1").exit_code == 2
+    assert run("add").exit_code == 2
+    assert run("nonsense").exit_code == 2
+
+
+@pytest.mark.slow
+def test_kill_9_mid_add_keeps_committed_articles_and_a_rerun_completes(tmp_path: Path):
+    total, batch = 20_000, 100
+    feed = tmp_path / "big.jsonl"
+    with open(feed, "w", encoding="utf-8") as handle:
+        for i in range(total):
+            handle.write(json.dumps({"id": f"a{i:06d}", "outlet": f"Outlet {i % 5}",
+                                     "text": f"Article {i} says the harvest was {i % 97} tons."})
+                         + "\n")
+    path = tmp_path / "big.db"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "propwatch.corpus_cli", "add", str(feed), "--db", str(path),
+         "--batch-size", str(batch)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    seen, deadline = 0, time.monotonic() + 30
+    try:
+        while seen == 0 and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+            if not path.exists():
+                continue
+            try:  # a plain read-only connection: polling must not write anything
+                with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
+                    seen = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+            except sqlite3.OperationalError:
+                pass  # the schema is not committed yet
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    assert child.returncode == -signal.SIGKILL, "the add finished before it could be killed"
+
+    with Store(path, create=False) as store:
+        kept = [a.id for a in store.iter_articles()]
+        assert 0 < len(kept) < total
+        assert len(kept) % batch == 0  # whole batches only
+        assert kept == [f"a{i:06d}" for i in range(len(kept))]  # a prefix of the input
+        assert store.latest_run("add", finished=False)["finished_at"] is None
+    with sqlite3.connect(path) as con:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        con.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)")
+
+    result = run("add", str(feed), "--db", str(path))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == (f"added {total - len(kept)}, unchanged {len(kept)}, "
+                                     "conflicts 0")
+    with sqlite3.connect(path) as con:
+        assert con.execute("SELECT count(*), count(DISTINCT id) FROM articles").fetchone() \
+            == (total, total)
