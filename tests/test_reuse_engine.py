@@ -147,7 +147,9 @@ def test_origin_is_not_guessed_on_ties_or_without_dates():
     origin, note = likely_origin(["a", "b"], {})
     assert origin is None and "no member" in note
     origin, note = likely_origin(["a", "b", "c"], {"a": "2020-01-02", "b": "2020-01-01"})
-    assert origin == "b" and "no date" in note
+    assert origin is None and "no date" in note and "earliest dated is b" in note
+    assert likely_origin(["a", "b"], {"a": "2020-01-02", "b": "2020-01-01"}) == (
+        "b", "published first, on 2020-01-01")
 
 
 def test_boilerplate_ranges_of_the_article_are_ignored():

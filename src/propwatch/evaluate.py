@@ -1,4 +1,5 @@
-"""Scorers of SemEval-2020 Task 11, as the organizers define them, and the quality gate.
+"""Scorers: SemEval-2020 Task 11 (SI and TC, as the organizers define them) and text reuse
+(aligned passages, reprint clusters, origin).
 
 SI: for predicted spans S and gold spans T of the same article (overlapping spans of each side
 merged first), precision = sum_s sum_t |s∩t|/|s| / |S| and recall = sum_s sum_t |s∩t|/|t| / |T|,
@@ -11,9 +12,9 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Sequence
+from typing import Any, Hashable, Iterable, Mapping, Protocol, Sequence
 
-from .doc import merge_ranges
+from .doc import Cluster, ReuseLink, merge_ranges
 
 Range = tuple[int, int]
 
@@ -115,9 +116,6 @@ def score_tc(*, predicted: Sequence[Labelled], gold: Sequence[Labelled]) -> TCSc
 # gold cluster with no match fails both. Shares are 0.0 when there is nothing to score (the
 # counts say so).
 
-from typing import Any, Hashable, Protocol  # noqa: E402  (section appended to the module)
-
-from .doc import Cluster, ReuseLink  # noqa: E402
 
 
 class ReuseGold(Protocol):

@@ -8,21 +8,13 @@ HTML templates, CSS and JS are package data in ``propwatch/templates`` (no templ
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import html
-import json
 import re
-import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
-from string import Template
 from typing import TYPE_CHECKING, Any, Sequence
-from urllib.parse import quote, urlsplit
 
 from .doc import Analysis, merge_ranges
+from .htmlkit import esc, esc_text, json_for_script, page, safe_href, unique_names
 from .techniques import TECHNIQUES, Technique, describe
 
 if TYPE_CHECKING:  # rich is imported lazily: only the terminal view needs it
@@ -136,67 +128,6 @@ def _coverage(value: float) -> str:
 
 # --------------------------------------------------------------------------- HTML helpers
 
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
-_JS_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
-
-
-def _esc(value: object) -> str:
-    """Escape text for HTML content or a quoted attribute."""
-    return html.escape("" if value is None else str(value), quote=True)
-
-
-def _esc_text(text: str) -> str:
-    """Escape article text; a literal CR would be folded into LF by the HTML parser."""
-    return html.escape(text, quote=True).replace("\r", "&#13;")
-
-
-def _json_for_script(data: Any) -> str:
-    """JSON that cannot end its ``<script>`` element or open a comment inside it."""
-    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return re.sub("[<>&\u2028\u2029]", lambda m: _JS_UNSAFE[m.group()], raw)
-
-
-def _safe_href(url: str | None, *, web_only: bool) -> str | None:
-    """``url`` escaped for an href, or None when its scheme could run code (javascript:...)."""
-    if not url:
-        return None
-    url = url.strip()
-    try:
-        scheme = urlsplit(url).scheme.lower()
-    except ValueError:
-        return None
-    allowed = {"http", "https"} if web_only else {"", "http", "https", "file"}
-    if scheme not in allowed or any(ord(c) < 32 for c in url):
-        return None
-    if not web_only:  # a relative path given by the caller: keep it readable but valid
-        url = quote(url, safe="/#?&=%:@;+,.-_~!$'()*[]")
-    return _esc(url)
-
-
-@lru_cache(maxsize=None)
-def _resource(name: str) -> str:
-    text = resources.files("propwatch").joinpath("templates", name).read_text(encoding="utf-8")
-    return text.replace("\r\n", "\n")
-
-
-def _script_hash(js: str) -> str:
-    return "'sha256-" + base64.b64encode(hashlib.sha256(js.encode("utf-8")).digest()).decode() + "'"
-
-
-def _page(template: str, *, js_name: str, **values: str) -> str:
-    """Fill a page template; inline CSS and JS; pin the script with a CSP hash."""
-    js = _resource(js_name)
-    csp = (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-        f"script-src {_script_hash(js)}; base-uri 'none'; form-action 'none'"
-    )
-    page = Template(_resource(template)).substitute(
-        css=_resource("report.css"), js=js, csp=_esc(csp), **values
-    )
-    # lone surrogates cannot be written as UTF-8; one character for one keeps offsets aligned
-    return _SURROGATE.sub("\ufffd", page)
-
-
 def _swatch(color: str, cls: str = "sw") -> str:
     return f'<i class="{cls}" style="--c:{color}" aria-hidden="true"></i>'
 
@@ -233,16 +164,16 @@ def _meta_rows(analysis: Analysis) -> list[tuple[str, str]]:
         ("Source", article.source),
     ):
         if value:
-            rows.append((label, _esc(value)))
+            rows.append((label, esc(value)))
     if article.url:
-        href = _safe_href(article.url, web_only=True)
-        text = _esc(article.url)
+        href = safe_href(article.url, web_only=True)
+        text = esc(article.url)
         rows.append(
             ("URL", f'<a href="{href}" rel="noopener noreferrer nofollow" target="_blank">{text}</a>'
              if href else text)
         )
-    rows.append(("Article id", f"<code>{_esc(article.id)}</code>"))
-    rows.append(("Detector", _esc(analysis.detector or "unknown")))
+    rows.append(("Article id", f"<code>{esc(article.id)}</code>"))
+    rows.append(("Detector", esc(analysis.detector or "unknown")))
     rows.append(("Characters", f"{len(article.text):,}"))
     if article.boilerplate:
         skipped = sum(e - s for s, e in merge_ranges(article.boilerplate))
@@ -269,7 +200,7 @@ def render_html(analysis: Analysis, *, index_href: str | None = None) -> str:
     # article body: one element per segment, no whitespace between them
     parts: list[str] = []
     for seg in _segments(analysis):
-        chunk = _esc_text(text[seg.start : seg.end])
+        chunk = esc_text(text[seg.start : seg.end])
         if seg.spans:
             colors = [techs[span_tech[i]].color for i in seg.spans]
             tip = "\n\n".join(
@@ -280,7 +211,7 @@ def render_html(analysis: Analysis, *, index_href: str | None = None) -> str:
             count = f' data-n="{len(seg.spans)}"' if len(seg.spans) > 1 else ""
             parts.append(
                 f'<mark class="{classes}" data-s="{" ".join(map(str, seg.spans))}"{count} '
-                f'style="{_background(colors)}" title="{_esc(tip)}" tabindex="0">{chunk}</mark>'
+                f'style="{_background(colors)}" title="{esc(tip)}" tabindex="0">{chunk}</mark>'
             )
         elif seg.boilerplate:
             parts.append(f'<span class="bp" title="Boilerplate: skipped, not analysed">{chunk}</span>')
@@ -290,7 +221,7 @@ def render_html(analysis: Analysis, *, index_href: str | None = None) -> str:
             tech = techs[span_tech[i]]
             parts.append(
                 f'<sup class="mk" data-i="{i}" data-n="{i + 1}" style="--c:{tech.color}" '
-                f'title="{_esc(f"[{i + 1}] {tech.name}")}" aria-hidden="true"></sup>'
+                f'title="{esc(f"[{i + 1}] {tech.name}")}" aria-hidden="true"></sup>'
             )
     body = "".join(parts)
 
@@ -302,12 +233,12 @@ def render_html(analysis: Analysis, *, index_href: str | None = None) -> str:
         legend.append(
             f'<li class="tech" data-t="{k}">'
             f'<label><input type="checkbox" class="js-only" data-t="{k}" checked '
-            f'aria-label="Show {_esc(tech.name)}">{_swatch(tech.color)}'
-            f'<span class="tname">{_esc(tech.name)}</span>'
+            f'aria-label="Show {esc(tech.name)}">{_swatch(tech.color)}'
+            f'<span class="tname">{esc(tech.name)}</span>'
             f'<span class="count">{count}</span></label>'
             f'<div class="bar"><i style="--c:{tech.color};width:{count / most * 100:.1f}%"></i></div>'
-            f'<div class="def">{_esc(tech.definition)}</div>'
-            f'<div class="lab">{_esc(label)}</div></li>'
+            f'<div class="def">{esc(tech.definition)}</div>'
+            f'<div class="lab">{esc(label)}</div></li>'
         )
     if legend:
         legend_html = f'<ul class="legend">{"".join(legend)}</ul>'
@@ -316,7 +247,7 @@ def render_html(analysis: Analysis, *, index_href: str | None = None) -> str:
     absent = [t for t in TECHNIQUES if t.label not in tindex]
     if absent and legend:
         names = ", ".join(
-            f'<span title="{_esc(t.definition)}">{_esc(t.name)}</span>' for t in absent
+            f'<span title="{esc(t.definition)}">{esc(t.name)}</span>' for t in absent
         )
         legend_html += f'<p class="absent"><b>Not found:</b> {names}.</p>'
 
@@ -324,13 +255,13 @@ def render_html(analysis: Analysis, *, index_href: str | None = None) -> str:
     items = []
     for i, span in enumerate(spans):
         tech = techs[span_tech[i]]
-        reason = f'<span class="why">{_esc(span.reason)}</span>' if span.reason else ""
+        reason = f'<span class="why">{esc(span.reason)}</span>' if span.reason else ""
         items.append(
             f'<li data-i="{i}" data-t="{span_tech[i]}"><button type="button" data-i="{i}">'
             f'<span class="num" style="--c:{tech.color}">{i + 1}</span>'
-            f'<span class="sbody"><span class="shead"><b>{_esc(tech.name)}</b>'
+            f'<span class="sbody"><span class="shead"><b>{esc(tech.name)}</b>'
             f'<span class="score">{_percent(span.score)}</span></span>'
-            f'<q>{_esc(_excerpt(text[span.start : span.end], 90))}</q>{reason}</span>'
+            f'<q>{esc(_excerpt(text[span.start : span.end], 90))}</q>{reason}</span>'
             f"</button></li>"
         )
     spans_html = (
@@ -342,12 +273,12 @@ def render_html(analysis: Analysis, *, index_href: str | None = None) -> str:
 
     meta_html = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in _meta_rows(analysis))
 
-    byline = [_esc(v) for v in (article.outlet, article.published) if v]
+    byline = [esc(v) for v in (article.outlet, article.published) if v]
     if analysis.detector:
-        byline.append(f"detector <code>{_esc(analysis.detector)}</code>")
+        byline.append(f"detector <code>{esc(analysis.detector)}</code>")
     nav = ""
     if index_href is not None:
-        href = _safe_href(index_href, web_only=False)
+        href = safe_href(index_href, web_only=False)
         if href:
             nav = f'<a class="back" href="{href}">← All articles</a>'
 
@@ -370,12 +301,12 @@ def render_html(analysis: Analysis, *, index_href: str | None = None) -> str:
     }
     title = article.title or article.id
     coverage = float(summary["coverage"])
-    return _page(
+    return page(
         "report.html",
         js_name="report.js",
-        page_title=_esc(f"{title} — propwatch report"),
+        page_title=esc(f"{title} — propwatch report"),
         nav=nav,
-        title=_esc(title),
+        title=esc(title),
         byline="".join(f"<span>{b}</span>" for b in byline),
         body=body,
         n_spans=str(len(spans)),
@@ -393,7 +324,7 @@ def render_html(analysis: Analysis, *, index_href: str | None = None) -> str:
                if article.boilerplate else "")
             + "</div>"
         ),
-        data=_json_for_script(data),
+        data=json_for_script(data),
     )
 
 
@@ -414,30 +345,30 @@ def render_index(entries: Sequence[tuple[Analysis, str]]) -> str:
             totals[label] = totals.get(label, 0) + count
             tech = _technique(label)
             chips.append(
-                f'<span class="chip" title="{_esc(f"{label}: {tech.definition}")}">'
-                f'{_swatch(tech.color)}{_esc(tech.name)} <b>{count}</b></span>'
+                f'<span class="chip" title="{esc(f"{label}: {tech.definition}")}">'
+                f'{_swatch(tech.color)}{esc(tech.name)} <b>{count}</b></span>'
             )
-        safe = _safe_href(href, web_only=False)
-        title = _esc(article.title or article.id)
+        safe = safe_href(href, web_only=False)
+        title = esc(article.title or article.id)
         link = f'<a href="{safe}">{title}</a>' if safe else title
         coverage = float(summary["coverage"])
         rows.append(
             "<tr>"
-            f'<td class="t">{link}<div class="id"><code>{_esc(article.id)}</code></div></td>'
-            f"<td>{_esc(article.outlet or '')}</td>"
-            f'<td class="d">{_esc(article.published or "")}</td>'
+            f'<td class="t">{link}<div class="id"><code>{esc(article.id)}</code></div></td>'
+            f"<td>{esc(article.outlet or '')}</td>"
+            f'<td class="d">{esc(article.published or "")}</td>'
             f'<td class="n" data-v="{summary["spans"]}">{summary["spans"]}</td>'
             f'<td class="n" data-v="{coverage}">{_coverage(coverage)}</td>'
             f'<td class="chips">{"".join(chips) or "<span class=none>none</span>"}</td>'
             "</tr>"
         )
     total_chips = "".join(
-        f'<span class="chip" title="{_esc(f"{label}: {_technique(label).definition}")}">'
-        f'{_swatch(_technique(label).color)}{_esc(_technique(label).name)} <b>{count}</b></span>'
+        f'<span class="chip" title="{esc(f"{label}: {_technique(label).definition}")}">'
+        f'{_swatch(_technique(label).color)}{esc(_technique(label).name)} <b>{count}</b></span>'
         for label, count in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
     )
     n = len(entries)
-    return _page(
+    return page(
         "index.html",
         js_name="index.js",
         n_articles=str(n),
@@ -450,31 +381,6 @@ def render_index(entries: Sequence[tuple[Analysis, str]]) -> str:
 
 
 # --------------------------------------------------------------------------- files
-
-_RESERVED = {"con", "prn", "aux", "nul", "index"} | {f"{p}{d}" for p in ("com", "lpt") for d in range(10)}
-
-
-def _safe_stem(article_id: str) -> str:
-    ascii_id = unicodedata.normalize("NFKD", article_id).encode("ascii", "ignore").decode()
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_id)
-    stem = re.sub(r"-{2,}", "-", stem).strip(".-_")[:80].rstrip(".-_")
-    return stem or "article"
-
-
-def _unique_names(ids: Sequence[str]) -> list[str]:
-    """Safe, distinct (also case-insensitively) ``.html`` names, in the order of ``ids``."""
-    used: set[str] = set()
-    names = []
-    for article_id in ids:
-        stem = _safe_stem(article_id)
-        candidate, n = stem, 1
-        while candidate.lower() in used or candidate.lower() in _RESERVED:
-            n += 1
-            candidate = f"{stem}-{n}"
-        used.add(candidate.lower())
-        names.append(candidate + ".html")
-    return names
-
 
 def write_html(analyses: Sequence[Analysis], out: Path) -> list[Path]:
     """Write HTML reports and return the paths written.
@@ -491,7 +397,7 @@ def write_html(analyses: Sequence[Analysis], out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     entries: list[tuple[Analysis, str]] = []
-    for analysis, name in zip(analyses, _unique_names([a.article.id for a in analyses])):
+    for analysis, name in zip(analyses, unique_names([a.article.id for a in analyses])):
         path = out / name
         path.write_text(render_html(analysis, index_href="index.html"), encoding="utf-8", newline="")
         written.append(path)

@@ -385,20 +385,21 @@ def build_clusters(links: Iterable[ReuseLink], published: Mapping[str, str | Non
 
 def likely_origin(article_ids: Iterable[str], published: Mapping[str, str | None]
                   ) -> tuple[str | None, str]:
-    """The article published first, or None with the reason (no dates, or a tie)."""
+    """The member published first, named only when every member is dated and one is strictly
+    earliest. Otherwise None, and the note says why and which dated member is earliest."""
     ids = sorted(set(article_ids))
     dated = sorted((published.get(i), i) for i in ids if published.get(i))
-    undated = len(ids) - len(dated)
     if not dated:
         return None, "no member has a publication date"
     first_date = dated[0][0]
     earliest = [i for d, i in dated if d == first_date]
     if len(earliest) > 1:
-        return None, f"{len(earliest)} members were published first, on {first_date}"
-    note = f"published first, on {first_date}"
+        return None, f"{len(earliest)} members were published first, on {first_date}: a tie"
+    undated = len(ids) - len(dated)
     if undated:
-        note += f"; {undated} member(s) have no date and could be earlier"
-    return earliest[0], note
+        return None, (f"{undated} member(s) have no date; the earliest dated is {earliest[0]} "
+                      f"({first_date})")
+    return earliest[0], f"published first, on {first_date}"
 
 
 # ---------------------------------------------------------------- outlet graph

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from ..doc import Article, Cluster, ReuseLink
-from ..report import _esc, _esc_text, _page, _resource, _safe_href, _unique_names
+from ..htmlkit import esc, esc_text, page, resource, safe_href, unique_names
 from .engine import OutletEdge, ReuseResult
 
 __all__ = ["render_reuse_html", "write_reuse_html", "diff_html"]
@@ -45,6 +45,7 @@ class Diff:
     removed: int  # words of the left text not in the right (deleted or changed)
     added: int  # words of the right text not in the left (inserted or changed)
     changed: bool  # any token differs (punctuation included; whitespace never counts)
+    case_only: bool = False  # every difference is one of letter case
 
 
 def _tokens(text: str) -> tuple[list[tuple[str, str]], str]:
@@ -62,9 +63,9 @@ def _render(tokens: Sequence[tuple[str, str]], tag: str | None) -> str:
     if not tokens:
         return ""
     if tag is None:
-        return "".join(_esc_text(ws) + _esc_text(tok) for ws, tok in tokens)
-    inner = _esc_text(tokens[0][1]) + _render(tokens[1:], None)
-    return f"{_esc_text(tokens[0][0])}<{tag}>{inner}</{tag}>"
+        return "".join(esc_text(ws) + esc_text(tok) for ws, tok in tokens)
+    inner = esc_text(tokens[0][1]) + _render(tokens[1:], None)
+    return f"{esc_text(tokens[0][0])}<{tag}>{inner}</{tag}>"
 
 
 def _words(tokens: Sequence[tuple[str, str]]) -> int:
@@ -83,20 +84,23 @@ def diff_html(left: str, right: str) -> Diff:
     out_a: list[str] = []
     out_b: list[str] = []
     removed = added = 0
-    changed = False
+    changed, case_only = False, True
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
             out_a.append(_render(ta[i1:i2], None))
             out_b.append(_render(tb[j1:j2], None))
             continue
         changed = True
+        case_only = case_only and (" ".join(t for _, t in ta[i1:i2]).casefold()
+                                   == " ".join(t for _, t in tb[j1:j2]).casefold())
         out_a.append(_render(ta[i1:i2], "del"))
         out_b.append(_render(tb[j1:j2], "ins"))
         removed += _words(ta[i1:i2])
         added += _words(tb[j1:j2])
-    out_a.append(_esc_text(tail_a))
-    out_b.append(_esc_text(tail_b))
-    return Diff("".join(out_a), "".join(out_b), removed, added, changed)
+    out_a.append(esc_text(tail_a))
+    out_b.append(esc_text(tail_b))
+    return Diff("".join(out_a), "".join(out_b), removed, added, changed,
+                changed and case_only)
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -155,16 +159,16 @@ class _Ctx:
 
 def _cluster_href(ctx: _Ctx, cluster_id: str) -> str | None:
     href = ctx.hrefs.get(cluster_id)
-    return _safe_href(href, web_only=False) if href else None
+    return safe_href(href, web_only=False) if href else None
 
 
 def _who(ctx: _Ctx, article_id: str) -> str:
     """``Outlet · date · id`` as escaped HTML."""
     parts = []
     if ctx.outlet(article_id):
-        parts.append(f"<b>{_esc(ctx.outlet(article_id))}</b>")
-    parts.append(f'<span class="date">{_esc(ctx.date(article_id) or "undated")}</span>')
-    parts.append(f"<code>{_esc(article_id)}</code>")
+        parts.append(f"<b>{esc(ctx.outlet(article_id))}</b>")
+    parts.append(f'<span class="date">{esc(ctx.date(article_id) or "undated")}</span>')
+    parts.append(f"<code>{esc(article_id)}</code>")
     return " · ".join(parts)
 
 
@@ -212,7 +216,7 @@ def _link_clusters(links: Sequence[ReuseLink], clusters: Sequence[Cluster]) -> d
 
 
 def _origin_html(cluster: Cluster, ctx: _Ctx) -> str:
-    note = (f' <span class="note">— {_esc(cluster.origin_note)}</span>'
+    note = (f' <span class="note">— {esc(cluster.origin_note)}</span>'
             if cluster.origin_note else "")
     if cluster.origin:
         return f'<span class="badge origin">origin</span> {_who(ctx, cluster.origin)}{note}'
@@ -225,14 +229,14 @@ def _members_html(view: _ClusterView, ctx: _Ctx) -> str:
         article = ctx.article(p.article_id)
         is_origin = p.article_id == view.cluster.origin
         badge = ' <span class="badge origin">origin</span>' if is_origin else ""
-        title = (f'<div class="mtitle">{_esc(article.title)}</div>'
+        title = (f'<div class="mtitle">{esc(article.title)}</div>'
                  if article is not None and article.title else "")
         if article is None:
             body = '<p class="none">The text of this article was not given.</p>'
         else:
             body = (f'<div class="ptext" id="{ctx.next_id("m")}" dir="auto" '
-                    f'data-article="{_esc(p.article_id)}" data-start="{p.start}" '
-                    f'data-end="{p.end}">{_esc_text(article.text[p.start:p.end])}</div>')
+                    f'data-article="{esc(p.article_id)}" data-start="{p.start}" '
+                    f'data-end="{p.end}">{esc_text(article.text[p.start:p.end])}</div>')
         items.append(
             f'<li class="member{" is-origin" if is_origin else ""}">'
             f'<div class="mhead">{_who(ctx, p.article_id)}{badge}'
@@ -258,7 +262,10 @@ def _pair_html(link: ReuseLink, ctx: _Ctx, *, show_cluster: bool) -> str:
     if texts[0] is not None and texts[1] is not None:
         diff = diff_html(texts[0], texts[1])
         bodies = [diff.left, diff.right]
-        if diff.removed or diff.added:
+        if diff.case_only:
+            head.append(f"<span>{_plural(diff.removed, 'word')} differ only in letter case"
+                        "</span>")
+        elif diff.removed or diff.added:
             head.append(f'<span><del>{_plural(diff.removed, "word")}</del> only left · '
                         f'<ins>{_plural(diff.added, "word")}</ins> only right</span>')
         elif diff.changed:
@@ -266,12 +273,12 @@ def _pair_html(link: ReuseLink, ctx: _Ctx, *, show_cluster: bool) -> str:
         else:
             head.append("<span>same words</span>")
     else:
-        bodies = [_esc_text(t) if t is not None else "" for t in texts]
+        bodies = [esc_text(t) if t is not None else "" for t in texts]
         head.append('<span class="none">article text not given: no diff</span>')
     cid = ctx.link_cluster.get(link)
     if show_cluster and cid:
         href = _cluster_href(ctx, cid)
-        label = f"cluster {_esc(cid)}"
+        label = f"cluster {esc(cid)}"
         head.append(f'<a href="{href}">{label}</a>' if href else f"<span>{label}</span>")
     cols = []
     for k, ((aid, start, end), text, body) in enumerate(zip(sides, texts, bodies)):
@@ -282,7 +289,7 @@ def _pair_html(link: ReuseLink, ctx: _Ctx, *, show_cluster: bool) -> str:
             inner = '<p class="none">The text of this article was not given.</p>'
         else:
             inner = (f'<div class="ptext" id="{ctx.next_id("p")}" dir="auto" '
-                     f'data-article="{_esc(aid)}" data-start="{start}" data-end="{end}">'
+                     f'data-article="{esc(aid)}" data-start="{start}" data-end="{end}">'
                      f"{body}</div>")
         cols.append(
             f'<div class="col {"left" if k == 0 else "right"}">'
@@ -385,7 +392,7 @@ def _graph_html(edges: Sequence[OutletEdge], max_outlets: int) -> str:
         tip = (f"{e.source} → {e.target}: {_plural(e.links, 'link')}, "
                f"{e.characters:,} characters copied")
         parts.append(
-            f'<g class="edge" data-s="{s}" data-t="{t}"><title>{_esc(tip)}</title>'
+            f'<g class="edge" data-s="{s}" data-t="{t}"><title>{esc(tip)}</title>'
             f'<path class="e" d="M{_fmt(sx)} {_fmt(sy)} '
             f'Q{_fmt(qx)} {_fmt(qy)} {_fmt(bx)} {_fmt(by)}" '
             f'stroke-width="{w:.2f}"/>'
@@ -416,9 +423,9 @@ def _graph_html(edges: Sequence[OutletEdge], max_outlets: int) -> str:
         tip = (f"{outlet}\nfirst to publish: {out_c[outlet]:,} characters taken up by others\n"
                f"later: {in_c[outlet]:,} characters taken from others")
         parts.append(
-            f'<g class="node {role}" data-n="{k}" tabindex="0"><title>{_esc(tip)}</title>'
+            f'<g class="node {role}" data-n="{k}" tabindex="0"><title>{esc(tip)}</title>'
             f'<circle cx="{_fmt(x)}" cy="{_fmt(y)}" r="{_fmt(r)}"/>'
-            f'<text {place} text-anchor="{anchor}">{_esc(label)}</text></g>'
+            f'<text {place} text-anchor="{anchor}">{esc(label)}</text></g>'
         )
     svg = (f'<svg id="pw-graph" class="graph" viewBox="0 0 {width} {height}" role="img" '
            f'aria-label="Outlet graph: {n} outlets, {len(kept)} edges">{"".join(parts)}</svg>')
@@ -434,7 +441,7 @@ def _graph_html(edges: Sequence[OutletEdge], max_outlets: int) -> str:
               "<span>arrow: from the outlet that published first to the one that published "
               "later; width ∝ characters copied</span></p>")
     rows = "".join(
-        f'<tr><td>{_esc(e.source)} <span class="arrow">→</span> {_esc(e.target)}</td>'
+        f'<tr><td>{esc(e.source)} <span class="arrow">→</span> {esc(e.target)}</td>'
         f'<td class="n">{e.links:,}</td><td class="n">{e.characters:,}</td></tr>'
         for e in edges[:12]
     )
@@ -460,11 +467,11 @@ def _summary_html(result: ReuseResult, articles: Mapping[str, Article]) -> str:
         (len(result.clusters), "clusters"),
         (len(outlets), "outlets"),
     ]
-    tiles = "".join(f'<div class="stat"><b>{_esc(_num(v))}</b><span>{label}</span></div>'
+    tiles = "".join(f'<div class="stat"><b>{esc(_num(v))}</b><span>{label}</span></div>'
                     for v, label in numbers)
     rows = "".join(
-        f"<tr><th scope=\"row\"><code>{_esc(k)}</code></th>"
-        f'<td class="n">{_esc(_num(v))}{" s" if str(k).endswith("_s") else ""}</td></tr>'
+        f"<tr><th scope=\"row\"><code>{esc(k)}</code></th>"
+        f'<td class="n">{esc(_num(v))}{" s" if str(k).endswith("_s") else ""}</td></tr>'
         for k, v in stats.items()
     )
     table = (f'<details class="runstats"><summary>Run statistics</summary>'
@@ -479,18 +486,18 @@ def _clusters_table(views: Sequence[_ClusterView], ctx: _Ctx) -> str:
     for v in views:
         c = v.cluster
         href = _cluster_href(ctx, c.id)
-        name = f'<a href="{href}">{_esc(c.id)}</a>' if href else _esc(c.id)
+        name = f'<a href="{href}">{esc(c.id)}</a>' if href else esc(c.id)
         if c.origin:
-            origin = (f"{_esc(ctx.outlet(c.origin) or '')} <code>{_esc(c.origin)}</code>"
-                      f'<div class="note">{_esc(c.origin_note)}</div>')
+            origin = (f"{esc(ctx.outlet(c.origin) or '')} <code>{esc(c.origin)}</code>"
+                      f'<div class="note">{esc(c.origin_note)}</div>')
         else:
-            origin = f'<i>unknown</i><div class="note">{_esc(c.origin_note)}</div>'
-        outlets = "".join(f'<span class="chip">{_esc(o)}</span>' for o in v.outlets)
+            origin = f'<i>unknown</i><div class="note">{esc(c.origin_note)}</div>'
+        outlets = "".join(f'<span class="chip">{esc(o)}</span>' for o in v.outlets)
         rows.append(
             f'<tr><td class="cid">{name}</td>'
             f'<td class="n" data-v="{len(c.members)}">{len(c.members):,}</td>'
             f'<td class="n" data-v="{v.longest}">{v.longest:,}</td>'
-            f"<td>{origin}</td><td class=\"d\">{_esc(v.dates)}</td>"
+            f"<td>{origin}</td><td class=\"d\">{esc(v.dates)}</td>"
             f'<td class="chips">{outlets or "<span class=none>—</span>"}</td></tr>'
         )
     return (
@@ -510,7 +517,7 @@ def _byline(articles: Mapping[str, Article]) -> str:
     parts = [_plural(len(articles), "article"), _plural(len(outlets), "outlet")]
     if dates:
         parts.append(dates[0] if dates[0] == dates[-1] else f"{dates[0]} – {dates[-1]}")
-    return "".join(f"<span>{_esc(p)}</span>" for p in parts)
+    return "".join(f"<span>{esc(p)}</span>" for p in parts)
 
 
 def _views(result: ReuseResult, ctx: _Ctx) -> list[_ClusterView]:
@@ -531,7 +538,7 @@ def _top_links(result: ReuseResult, ctx: _Ctx) -> str:
 
 def _context(result: ReuseResult, articles: Mapping[str, Article], *, pages: bool
              ) -> tuple[_Ctx, list[str]]:
-    names = _unique_names([f"cluster-{c.id}" for c in result.clusters])
+    names = unique_names([f"cluster-{c.id}" for c in result.clusters])
     if pages:
         hrefs = {c.id: name for c, name in zip(result.clusters, names)}
         anchors: dict[str, str] = {}
@@ -556,9 +563,9 @@ def _render_index(result: ReuseResult, articles: Mapping[str, Article],
         for v in views[:MAX_SECTIONS]:
             cid = v.cluster.id
             blocks.append(
-                f'<section class="card block cluster" id="{_esc(ctx.anchors[cid])}">'
-                f'<h2>Cluster <code>{_esc(cid)}</code></h2>'
-                f'<p class="cmeta">{_esc(_cluster_heading(v))}</p>'
+                f'<section class="card block cluster" id="{esc(ctx.anchors[cid])}">'
+                f'<h2>Cluster <code>{esc(cid)}</code></h2>'
+                f'<p class="cmeta">{esc(_cluster_heading(v))}</p>'
                 f'<p class="corigin">{_origin_html(v.cluster, ctx)}</p>'
                 f"<h3>Members, by publication date</h3>{_members_html(v, ctx)}"
                 f"<h3>Aligned passages</h3>"
@@ -570,12 +577,12 @@ def _render_index(result: ReuseResult, articles: Mapping[str, Article],
                           "cluster.</p>")
         sections_html = "".join(blocks)
     n = len(articles)
-    return _page(
+    return page(
         "reuse-index.html",
         js_name="reuse-page.js",
-        reuse_css=_resource("reuse-page.css"),
-        page_title=_esc(f"propwatch text reuse — {_plural(n, 'article')}"),
-        title=_esc(f"Text reuse across {_plural(n, 'article')}"),
+        reuse_css=resource("reuse-page.css"),
+        page_title=esc(f"propwatch text reuse — {_plural(n, 'article')}"),
+        title=esc(f"Text reuse across {_plural(n, 'article')}"),
         byline=_byline(articles),
         summary=_summary_html(result, articles),
         graph=_graph_html(edges, max_outlets),
@@ -588,13 +595,13 @@ def _render_index(result: ReuseResult, articles: Mapping[str, Article],
 
 def _render_cluster_page(view: _ClusterView, links: Sequence[ReuseLink], ctx: _Ctx) -> str:
     cid = view.cluster.id
-    return _page(
+    return page(
         "reuse-cluster.html",
         js_name="reuse-page.js",
-        reuse_css=_resource("reuse-page.css"),
-        page_title=_esc(f"Cluster {cid} — propwatch text reuse"),
-        title=f"Cluster <code>{_esc(cid)}</code>",
-        byline="".join(f"<span>{_esc(p)}</span>" for p in _cluster_heading(view).split(" · ")),
+        reuse_css=resource("reuse-page.css"),
+        page_title=esc(f"Cluster {cid} — propwatch text reuse"),
+        title=f"Cluster <code>{esc(cid)}</code>",
+        byline="".join(f"<span>{esc(p)}</span>" for p in _cluster_heading(view).split(" · ")),
         origin=_origin_html(view.cluster, ctx),
         members=_members_html(view, ctx),
         n_links=f"{len(links):,}",
@@ -629,8 +636,8 @@ def write_reuse_html(result: ReuseResult, articles: Mapping[str, Article],
     for cluster, name in zip(result.clusters, names):
         ctx.counter = 0
         path = out / name
-        page = _render_cluster_page(_view(cluster, ctx), by_cluster.get(cluster.id, []), ctx)
-        path.write_text(page, encoding="utf-8", newline="")
+        text = _render_cluster_page(_view(cluster, ctx), by_cluster.get(cluster.id, []), ctx)
+        path.write_text(text, encoding="utf-8", newline="")
         written.append(path)
     ctx.counter = 0
     index = out / "index.html"
