@@ -101,7 +101,7 @@ def fingerprint(article: Article, options: ReuseOptions = ReuseOptions()) -> Fin
 class Candidates:
     pairs: np.ndarray  # (n, 2) int64 article indices, i < j
     shared: np.ndarray  # (n,) shared fingerprints
-    boilerplate: np.ndarray  # sorted uint64 fingerprints treated as boilerplate
+    boilerplate: np.ndarray  # sorted (usable_mask relies on it) uint64 boilerplate fingerprints
     postings: int = 0  # fingerprint occurrences indexed
     pair_postings: int = 0  # (fingerprint, pair) occurrences counted
 
@@ -175,7 +175,9 @@ def usable_mask(fp: Fingerprints, boilerplate: np.ndarray, window: int) -> np.nd
     usable = np.ones(len(fp.shingles), dtype=bool)
     if not len(boilerplate) or not len(fp.shingles):
         return usable
-    hits = np.flatnonzero(np.isin(fp.shingles, boilerplate))
+    # ``boilerplate`` is sorted: a binary search per shingle, never a re-sort per article
+    where = np.minimum(np.searchsorted(boilerplate, fp.shingles), len(boilerplate) - 1)
+    hits = np.flatnonzero(boilerplate[where] == fp.shingles)
     if not len(hits):
         return usable
     usable[hits] = False
