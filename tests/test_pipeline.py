@@ -76,3 +76,11 @@ def test_unknown_detector_is_a_clear_error():
         assert exc.code == "E201" and "baseline" in exc.message
     else:
         raise AssertionError("expected E201")
+
+
+def test_lone_surrogates_do_not_crash_detection():
+    text = "These corrupt traitors \ud800 lie to our great nation every single day!"
+    analysis = propwatch.analyze(text)
+    assert analysis.article.text == text
+    for span in analysis.spans:
+        assert 0 <= span.start < span.end <= len(text)

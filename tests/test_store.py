@@ -421,3 +421,32 @@ def test_a_busy_database_says_so(tmp_path: Path):
         other.close()
     with Store(path) as s:
         assert s.add_articles([art("x")]).added == 1
+
+
+def test_analysis_and_technique_timeline(tmp_path: Path):
+    with Store(tmp_path / "c.db") as s:
+        s.add_articles([Article(id="a", text="They are traitors. Wake up!", published="2021-03-02"),
+                        Article(id="b", text="Lies and more lies today.", published="2021-03-30"),
+                        Article(id="c", text="Undated traitors everywhere."),
+                        Article(id="d", text="April fools and traitors.", published="2021-04-01")])
+        s.replace_spans("a", [Span(9, 17, "Name_Calling,Labeling"), Span(19, 27, "Slogans")], "t1")
+        s.replace_spans("b", [Span(0, 4, "Loaded_Language"), Span(9, 19, "Repetition"),
+                              Span(14, 19, "Loaded_Language")], "t1")
+        s.replace_spans("c", [Span(8, 16, "Name_Calling,Labeling")], "t1")
+        s.replace_spans("d", [Span(17, 25, "Name_Calling,Labeling")], "t2")
+        assert s.technique_timeline() == [
+            {"month": "2021-03", "technique": "Loaded_Language", "count": 2},
+            {"month": "2021-03", "technique": "Name_Calling,Labeling", "count": 1},
+            {"month": "2021-03", "technique": "Repetition", "count": 1},
+            {"month": "2021-03", "technique": "Slogans", "count": 1},
+            {"month": "2021-04", "technique": "Name_Calling,Labeling", "count": 1},
+        ]
+        found = s.analysis("a")
+        assert found == Analysis(article=s.get_article("a"), spans=tuple(s.spans("a")),
+                                 detector="t1")
+        assert s.analysis("d").detector == "t2"
+        assert s.analysis("nope") is None
+        s.add_articles([Article(id="e", text="No spans here.")])
+        assert s.analysis("e").spans == () and s.analysis("e").detector == ""
+    with Store(":memory:") as empty:
+        assert empty.technique_timeline() == []

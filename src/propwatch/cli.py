@@ -20,6 +20,7 @@ from . import __version__
 from .cliutil import err, fail, progress_bar
 from .config import Settings, load_settings
 from .corpus_cli import corpus_app
+from .server.cli import serve_command
 from .errors import PropwatchError, UsageError
 from .techniques import TECHNIQUES
 
@@ -43,6 +44,7 @@ train_app = typer.Typer(help="Train a detector on PTC train and write its artifa
                         no_args_is_help=True)
 app.add_typer(train_app, name="train")
 app.add_typer(corpus_app, name="corpus")
+app.command("serve")(serve_command)
 
 
 
@@ -398,6 +400,27 @@ def benchmark_scaling(
                                               "peak_rss_mb", "candidates_exponent", "total_exponent")))
     Console(highlight=False).print(table)
     typer.echo(json.dumps(rows, indent=2))
+
+
+@bench_app.command("server")
+def benchmark_server(
+    requests: int = typer.Option(2000, "--requests", "-n", min=1, help="Requests to send."),
+    concurrency: int = typer.Option(32, "--concurrency", "-c", min=1, help="Requests in flight at once."),
+    text: Optional[Path] = typer.Option(None, "--text", help="Article file to send (default: examples/harbor-daily-2023-05-04-grain-blockade.txt)."),
+) -> None:
+    """Loopback load test of 'propwatch serve': POST /api/analyze throughput, latency
+    percentiles and the server's memory (RSS), with the server in a subprocess on 127.0.0.1."""
+    try:
+        from .server.loadtest import run_load_test
+        figures = run_load_test(requests=requests, concurrency=concurrency,
+                                text=text.read_text(encoding="utf-8") if text else None)
+    except ImportError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2)
+    except (RuntimeError, OSError) as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(1)
+    typer.echo(json.dumps(figures, indent=2))
 
 
 @app.command()

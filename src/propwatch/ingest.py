@@ -33,6 +33,7 @@ __all__ = [
     "find_boilerplate",
     "iter_articles",
     "normalise_date",
+    "read_bytes",
     "read_path",
 ]
 
@@ -647,6 +648,24 @@ def _read_stdin(stdin: TextIO | None, settings: Settings) -> bytes:
     return data
 
 
+def read_bytes(data: bytes, *, name: str, source: str | None = None, id: str | None = None
+               ) -> tuple[list[Article], list[str]]:
+    """The articles in the bytes of an input called ``name`` (a file name, or "<stdin>") and
+    warning lines: read by its suffix (.txt .text .html .htm .jsonl .csv), else judged by its
+    content. Nothing touches the file system, so it serves uploads as well as files."""
+    text, warnings = _text_of(data, name)
+    suffix = Path(name).suffix.lower()
+    if suffix in _READERS:
+        reader = _READERS[suffix]
+    elif suffix in (".txt", ".text"):
+        reader = _read_text
+    else:
+        reader = _sniff(text)  # stdin or an unknown suffix: judge by the content
+    articles, notes = reader(text, name=name, source=source or name,
+                             id=id or article_id_for(Path(name)))
+    return articles, warnings + notes
+
+
 def read_path(path: str, *, settings: Settings, stdin: TextIO | None = None
               ) -> tuple[list[Article], list[str]]:
     """The articles in one input (a file or ``-`` for stdin) and warning lines about it.
@@ -654,24 +673,11 @@ def read_path(path: str, *, settings: Settings, stdin: TextIO | None = None
     Raises ``InputError`` when the input cannot be used at all (E101-E108).
     """
     if path == _STDIN:
-        name, source, id = _STDIN_NAME, _STDIN, "stdin"
-        data = _read_stdin(stdin, settings)
-        text, warnings = _text_of(data, name)
-        reader = _sniff(text)
-    else:
-        name = source = path
-        id = article_id_for(Path(path))
-        suffix = Path(path).suffix.lower()
-        data = _read_bytes(path, settings, limited=suffix not in _RECORD_SUFFIXES)
-        text, warnings = _text_of(data, name)
-        if suffix in _READERS:
-            reader = _READERS[suffix]
-        elif suffix in (".txt", ".text"):
-            reader = _read_text
-        else:
-            reader = _sniff(text)  # an unknown suffix: judge by the content, as for stdin
-    articles, notes = reader(text, name=name, source=source, id=id)
-    return articles, warnings + notes
+        return read_bytes(_read_stdin(stdin, settings), name=_STDIN_NAME, source=_STDIN,
+                          id="stdin")
+    suffix = Path(path).suffix.lower()
+    data = _read_bytes(path, settings, limited=suffix not in _RECORD_SUFFIXES)
+    return read_bytes(data, name=path)
 
 
 def iter_articles(paths: Sequence[str], *, settings: Settings, stdin: TextIO | None = None

@@ -754,6 +754,27 @@ class Store:
         return found
 
 
+    # ------------------------------------------------------------------ for the REST API
+
+    def analysis(self, article_id: str) -> Analysis | None:
+        """The stored article with its stored spans (and their detector), or None."""
+        article = self.get_article(article_id)
+        if article is None:
+            return None
+        spans, detector = self._spans_of([article_id]).get(article_id, ([], ""))
+        return Analysis(article=article, spans=tuple(spans), detector=detector)
+
+    def technique_timeline(self) -> list[dict[str, Any]]:
+        """Spans per technique per month of publication: ``[{month: 'YYYY-MM', technique,
+        count}]`` by month, then technique. Undated articles are left out."""
+        rows = self._query(
+            "SELECT substr(a.published, 1, 7) AS month, s.technique, count(*) FROM spans s"
+            " JOIN articles a ON a.id = s.article_id"
+            " WHERE a.published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]*'"
+            " GROUP BY month, s.technique ORDER BY month, s.technique")
+        return [{"month": month, "technique": technique, "count": n}
+                for month, technique, n in rows]
+
 def _is_iso_date(value: str) -> bool:
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         return False

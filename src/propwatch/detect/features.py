@@ -29,6 +29,12 @@ def _bucket(value: float, edges: Sequence[float]) -> str:
     return f">{edges[-1]}"
 
 
+def utf8_safe(word: str) -> str:
+    """A feature string crfsuite can encode: lone surrogates (possible in JSON input) become
+    '?'. Only features change; the text and every offset stay as given."""
+    return word if word.isascii() else word.encode("utf-8", "replace").decode("utf-8")
+
+
 def shape(word: str) -> str:
     if word.isdigit():
         return "d"
@@ -117,7 +123,7 @@ def token_features(sentence: Sentence, position: int, sentence_scores: Sequence[
                     if position + 1 < len(sentence_scores) else "none"),
     }
     tokens = sentence.tokens
-    words = [t.text.lower() for t in tokens]
+    words = [utf8_safe(t.text.lower()) for t in tokens]
     quoted = quote_mask(tokens)
     n = len(tokens)
     score_bin = str(min(int(sentence_score * 10), 9))

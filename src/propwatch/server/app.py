@@ -1,0 +1,102 @@
+"""The FastAPI application: routers, error handlers, middleware, the UI's static files.
+
+``create_app(settings)`` opens the store (so a bad --db fails before serving) and loads the
+detector at startup; analyses run one at a time on a worker thread, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import AsyncIterator
+
+from .settings import MISSING_EXTRA
+
+try:
+    import anyio
+    from fastapi import FastAPI
+    from fastapi_offline import FastAPIOffline
+    from fastapi.responses import FileResponse, RedirectResponse
+    from fastapi.staticfiles import StaticFiles
+except ImportError as exc:  # pragma: no cover - exercised only without the extra
+    raise ImportError(MISSING_EXTRA) from exc
+
+from .. import __version__
+from .middleware import BodyLimitMiddleware, CatchAllMiddleware, SecurityHeadersMiddleware
+from .problems import SafeJSONResponse, install_handlers
+from .routers import analyze, articles, health, reuse, stats, techniques
+from .runtime import Runtime
+from .settings import ServerSettings
+
+log = logging.getLogger("propwatch.server")
+
+UI_DIR = Path(__file__).resolve().parent / "ui"
+
+DESCRIPTION = """\
+Find propaganda techniques in news articles, with character-exact evidence.
+
+* Every error is JSON `{"error": {"code", "message", "field"?}}`.
+* With a token configured (`propwatch serve --token` or `PROPWATCH_TOKEN`), every `/api` route
+  but `/api/health` needs `Authorization: Bearer <token>` or `X-API-Token: <token>`.
+* Corpus routes (`/api/articles`, `/api/stats`, `/api/reuse/...`) need `--db FILE`; without it
+  they answer 404 with code `no_store`.
+"""
+
+
+def create_app(settings: ServerSettings, *, ui_dir: Path | None = None) -> FastAPI:
+    """The API for ``settings``; ``ui_dir`` (default: the packaged ``server/ui``) is served at
+    ``/`` (its index.html) and ``/ui/...`` when it holds an index.html."""
+    runtime = Runtime(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime.open()
+        # Load the model once, before the first request, without blocking the loop.
+        detector = await anyio.to_thread.run_sync(lambda: runtime.detector)
+        log.info("propwatch serve: detector %s, store %s", detector.version,
+                 settings.db or "none")
+        try:
+            yield
+        finally:
+            runtime.close()
+
+    # FastAPIOffline serves the Swagger and ReDoc assets from its package: /docs works offline
+    app = FastAPIOffline(title="propwatch", version=__version__, description=DESCRIPTION,
+                         lifespan=lifespan, default_response_class=SafeJSONResponse)
+    app.state.runtime = runtime
+    install_handlers(app)
+    for module in (analyze, articles, stats, reuse, techniques, health):
+        app.include_router(module.router)
+    _mount_ui(app, ui_dir if ui_dir is not None else UI_DIR)
+    # Added last = outermost: headers on every answer, then the 500 of last resort, then the
+    # body limit closest to the routes.
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(CatchAllMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
+    return app
+
+
+def _mount_ui(app: FastAPI, folder: Path) -> None:
+    index = folder / "index.html"
+    if not index.is_file():
+        @app.get("/", include_in_schema=False)
+        def no_ui() -> RedirectResponse:
+            return RedirectResponse("/docs")
+        return
+
+    @app.get("/", include_in_schema=False)
+    def ui_index() -> FileResponse:
+        return FileResponse(index, media_type="text/html; charset=utf-8",
+                            headers={"Cache-Control": "no-cache"})
+
+    app.mount("/ui", StaticFiles(directory=folder, html=True), name="ui")
+
+
+def serve(settings: ServerSettings, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Run the API with uvicorn until interrupted."""
+    import uvicorn
+
+    app = create_app(settings)
+    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False,
+                proxy_headers=False, timeout_graceful_shutdown=5)

@@ -1,0 +1,69 @@
+"""``propwatch serve``: register with ``app.command("serve")(serve_command)`` in propwatch.cli.
+
+Typer only; FastAPI and uvicorn are imported when the command runs, and their absence is one
+error line naming ``pip install 'propwatch[server]'`` (exit 2)."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Optional
+
+import typer
+
+from ..cliutil import err, fail
+from ..errors import PropwatchError
+from .settings import ServerSettings, require_server_extra
+
+
+def serve_command(
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on. The default "
+                             "serves this machine only; 0.0.0.0 serves the network (use --token)."),
+    port: int = typer.Option(8000, "--port", "-p", min=1, max=65535, help="Port to listen on."),
+    db: Optional[str] = typer.Option(None, "--db", help="Corpus database (from 'propwatch corpus "
+                                     "add') for /api/articles, /api/stats and /api/reuse."),
+    token: Optional[str] = typer.Option(None, "--token", envvar="PROPWATCH_TOKEN",
+                                        show_envvar=True, help="Require this token on /api "
+                                        "routes (Authorization: Bearer or X-API-Token). Prefer "
+                                        "the environment variable: options show in 'ps'."),
+    max_body_bytes: int = typer.Option(2_000_000, "--max-body-bytes", min=1,
+                                       help="Refuse request bodies larger than this (413)."),
+    timeout: float = typer.Option(30.0, "--timeout", min=0.001,
+                                  help="Seconds one analysis may take before the answer is 503."),
+    detector: str = typer.Option("baseline", "--detector", "-d",
+                                 help="Detector name (see 'propwatch detectors')."),
+) -> None:
+    """Serve the REST API (and the web UI) on http://HOST:PORT; API docs at /docs."""
+    try:
+        require_server_extra()
+    except ImportError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2)
+    from . import serve
+
+    try:
+        settings = ServerSettings(db=db, token=token, max_body_bytes=max_body_bytes,
+                                  analysis_timeout_s=timeout, detector=detector)
+    except PropwatchError as exc:
+        fail(exc, 2)
+    if token is None and not _is_loopback(host):
+        err.print(f"warning: serving on {host} without --token: anyone who can reach this port "
+                  "can use the API. Set PROPWATCH_TOKEN.", markup=False)
+    err.print(f"propwatch serve: http://{_url_host(host)}:{port}/ (API docs at /docs)",
+              markup=False)
+    try:
+        serve(settings, host=host, port=port)
+    except PropwatchError as exc:  # a bad --db or --detector, found before listening
+        fail(exc, 2)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

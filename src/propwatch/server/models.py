@@ -1,0 +1,176 @@
+"""Pydantic request and response models of the REST API (they also make its OpenAPI schema).
+
+Responses are built by the library (``Analysis.to_dict()``, ``Store.stats()``...) and sent as
+they are; these models document them and are checked against them in the tests.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogate(text: str) -> int | None:
+    """Offset of the first lone surrogate (a JSON escape such as \\ud800 that is no
+    character), or None. The detectors cannot read such text."""
+    found = _SURROGATE.search(text)
+    return found.start() if found else None
+
+
+class AnalyzeRequest(BaseModel):
+    """One article to analyse. Metadata the text states (a title line, a dateline) is read from
+    it unless given here; empty strings count as not given."""
+
+    model_config = ConfigDict(extra="ignore", json_schema_extra={
+        "examples": [{"text": "Foreign saboteurs plot to starve us all, officials warn.",
+                      "title": "Grain blockade", "outlet": "Harbor Daily",
+                      "published": "2023-05-04"}]})
+
+    text: str = Field(description="The article text; offsets in the answer count its characters.")
+    title: Optional[str] = None
+    outlet: Optional[str] = None
+    published: Optional[str] = Field(None, description="A date, e.g. 2023-05-04 or 4 May 2023.")
+    url: Optional[str] = None
+    id: Optional[str] = Field(None, description="The article id in the answer (default 'text').")
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.replace("\ufeff", "").strip():
+            raise PydanticCustomError("empty", "must not be empty")
+        offset = lone_surrogate(value)
+        if offset is not None:
+            raise PydanticCustomError(
+                "surrogate", "holds a lone surrogate at offset {offset}, which is not a "
+                "character; fix the text's encoding", {"offset": offset})
+        return value
+
+    @field_validator("title", "outlet", "published", "url", "id")
+    @classmethod
+    def _blank_is_none(cls, value: Optional[str]) -> Optional[str]:
+        return value if value is None or value.strip() else None
+
+
+class SpanOut(BaseModel):
+    start: int = Field(description="Offset of the first character (0-based, code points).")
+    end: int = Field(description="Offset after the last character (half-open).")
+    technique: str = Field(description="Exact PTC label, see /api/techniques.")
+    score: float
+    reason: Optional[str] = None
+    text: str = Field(description="text[start:end], the evidence.")
+
+
+class SummaryOut(BaseModel):
+    spans: int
+    techniques: dict[str, int]
+    covered_characters: int
+    coverage: float
+
+
+class AnalysisOut(BaseModel):
+    """Exactly ``Analysis.to_dict()``, as ``propwatch analyze --format json`` writes it."""
+
+    schema_version: int
+    detector: str
+    id: str
+    source: Optional[str]
+    title: Optional[str]
+    outlet: Optional[str]
+    url: Optional[str]
+    published: Optional[str]
+    summary: SummaryOut
+    spans: list[SpanOut]
+    boilerplate: list[list[int]] = Field(description="[start, end) ranges skipped as debris.")
+    text: str
+
+
+class TechniqueOut(BaseModel):
+    label: str
+    name: str
+    definition: str
+    color: str
+
+
+class ArticleItem(BaseModel):
+    id: str
+    title: Optional[str]
+    outlet: Optional[str]
+    published: Optional[str]
+    n_spans: int
+
+
+class ArticlePage(BaseModel):
+    items: list[ArticleItem]
+    page: int
+    page_size: int
+    has_more: bool
+
+
+class TimelineRow(BaseModel):
+    month: str = Field(description="YYYY-MM of the articles' publication date.")
+    technique: str
+    count: int
+
+
+class StatsOut(BaseModel):
+    """``Store.stats()`` plus spans per technique per month."""
+
+    model_config = ConfigDict(extra="allow")
+
+    articles: int
+    outlets: dict[str, int]
+    no_outlet: int
+    published: dict[str, Any]
+    spans: dict[str, Any]
+    runs: dict[str, int]
+    reuse: Optional[dict[str, Any]]
+    timeline: list[TimelineRow]
+
+
+class ReuseLinkOut(BaseModel):
+    a: str
+    a_start: int
+    a_end: int
+    b: str
+    b_start: int
+    b_end: int
+    score: float
+
+
+class PassageOut(BaseModel):
+    id: str
+    start: int
+    end: int
+
+
+class ClusterOut(BaseModel):
+    cluster: str
+    origin: Optional[str]
+    members: list[PassageOut]
+    origin_note: Optional[str] = None
+
+
+class HealthOut(BaseModel):
+    status: str
+    version: str
+    detector: str
+    db: Optional[str]
+    articles: Optional[int]
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="validation_error, invalid_input, not_found, no_store, "
+                                  "too_large, unauthorized, unsupported_media_type, timeout, "
+                                  "store_error, internal ...")
+    message: str
+    field: Optional[str] = None
+
+
+class ErrorOut(BaseModel):
+    error: ErrorDetail

@@ -1,0 +1,1295 @@
+/* propwatch web UI: one page, hash routes, plain modern JavaScript, no dependencies.
+ *
+ * Every piece of data reaches the page through textContent / createTextNode / setAttribute:
+ * nothing from the server or the user is ever parsed as HTML. Span offsets from the API are
+ * code-point offsets (Python str); JavaScript strings are UTF-16, so they are converted
+ * before slicing (an emoji is one code point but two UTF-16 units).
+ */
+(() => {
+  "use strict";
+
+  const TOKEN_KEY = "propwatch.token";
+  const TOP_OUTLETS = 15;
+  const main = document.getElementById("pw-main");
+  const live = document.getElementById("pw-live");
+  const tokenForm = document.getElementById("pw-token");
+  const tokenInput = document.getElementById("pw-token-input");
+
+  const state = {
+    analyze: null,         // {analysis, body: () => request init, note}
+    draft: { text: "", title: "", outlet: "", published: "" },
+    file: null,            // File chosen on the analyze page
+    articles: new Map(),   // id -> Promise<analysis>
+    stats: null,           // {at, promise}
+    corpusHash: "#/corpus",
+  };
+  let routeSeq = 0;
+  let current = null;      // {name, update?(route)}
+
+  // ------------------------------------------------------------------ DOM helpers
+
+  function append(parent, child) {
+    if (child == null || child === false) { return; }
+    if (Array.isArray(child)) { child.forEach((c) => append(parent, c)); return; }
+    if (typeof child === "string" || typeof child === "number") {
+      parent.appendChild(document.createTextNode(String(child)));
+      return;
+    }
+    parent.appendChild(child);
+  }
+
+  /** h("a", {class: "x", href: "#", text: "label", onclick: fn}, ...children) */
+  function h(tag, props, ...children) {
+    const e = document.createElement(tag);
+    if (props) {
+      for (const [k, v] of Object.entries(props)) {
+        if (v == null || v === false) { continue; }
+        if (k === "class") { e.className = v; }
+        else if (k === "text") { e.textContent = String(v); }
+        else if (k === "vars") { for (const [n, x] of Object.entries(v)) { e.style.setProperty(n, x); } }
+        else if (k.startsWith("on")) { e.addEventListener(k.slice(2), v); }
+        else if (k === "value") { e.value = v; }
+        else if (k === "checked" || k === "disabled" || k === "hidden" || k === "selected") { e[k] = !!v; }
+        else { e.setAttribute(k, v === true ? "" : String(v)); }
+      }
+    }
+    append(e, children);
+    return e;
+  }
+
+  const SVG = "http://www.w3.org/2000/svg";
+  function s(tag, attrs, ...children) {
+    const e = document.createElementNS(SVG, tag);
+    for (const [k, v] of Object.entries(attrs || {})) { if (v != null) { e.setAttribute(k, String(v)); } }
+    for (const c of children) {
+      if (c == null) { continue; }
+      e.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+    }
+    return e;
+  }
+
+  function say(text) { live.textContent = ""; setTimeout(() => { live.textContent = text; }, 30); }
+
+  function fmtInt(n) { return Number(n || 0).toLocaleString("en-US"); }
+  function pct(x, digits = 1) { return (Math.round((Number(x) || 0) * 100 * 10 ** digits) / 10 ** digits).toFixed(digits) + "%"; }
+  function plural(n, one, many) { return fmtInt(n) + " " + (n === 1 ? one : (many || one + "s")); }
+  function safeName(x) { return String(x || "article").replace(/[^\w.-]+/g, "_").replace(/^[._]+/, "").slice(0, 80) || "article"; }
+  function safeColor(c) { return /^#[0-9a-fA-F]{3,8}$/.test(String(c)) ? c : "#dddddd"; }
+  function isWebUrl(u) { try { const x = new URL(u); return x.protocol === "http:" || x.protocol === "https:"; } catch (e) { return false; } }
+  function articleHash(id) { return "#/article/" + encodeURIComponent(id); }
+
+  function spinnerLine(text) {
+    return h("p", { class: "loading", role: "status" }, h("span", { class: "spinner", "aria-hidden": "true" }), text);
+  }
+
+  function errorBox(err, prefix) {
+    const box = h("div", { class: "msg error", role: "alert" });
+    const message = err && err.message ? err.message : String(err);
+    append(box, [h("b", { text: prefix || "Something went wrong." }), " ", message]);
+    const tags = [err && err.code, err && err.field && "field " + err.field].filter(Boolean);
+    if (tags.length) { append(box, h("span", { class: "code", text: "(" + tags.join(" · ") + ")" })); }
+    if (err && err.status === 401) {
+      append(box, h("div", { text: "Enter the server's API token in the bar above, then try again." }));
+    }
+    return box;
+  }
+
+  function infoBox(...children) { return h("div", { class: "msg info", role: "note" }, ...children); }
+
+  function saveBlob(blob, name) {
+    const url = URL.createObjectURL(blob);
+    const a = h("a", { href: url, download: name, hidden: true });
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+  }
+
+  // ------------------------------------------------------------------ API
+
+  class ApiError extends Error {
+    constructor(status, code, message, field) {
+      super(message);
+      this.status = status;
+      this.code = code;
+      this.field = field;
+    }
+  }
+
+  function getToken() { try { return sessionStorage.getItem(TOKEN_KEY) || ""; } catch (e) { return ""; } }
+  function setToken(t) { try { sessionStorage.setItem(TOKEN_KEY, t); } catch (e) { /* private mode */ } }
+
+  async function api(path, opts = {}) {
+    const headers = new Headers(opts.headers || {});
+    const token = getToken();
+    if (token) { headers.set("Authorization", "Bearer " + token); }
+    if (!headers.has("Accept")) { headers.set("Accept", opts.as === "blob" ? "text/html, */*" : "application/json"); }
+    let res;
+    try {
+      res = await fetch(path, { method: opts.method || "GET", body: opts.body, headers });
+    } catch (e) {
+      throw new ApiError(0, "network", "Cannot reach the propwatch server (" + (e.message || e) + "). Is it still running?");
+    }
+    if (res.status === 401) { showTokenBar(!!token); }
+    if (opts.onHeaders) { opts.onHeaders(res.headers); }
+    if (!res.ok) {
+      let code = "http_" + res.status;
+      let message = res.status + " " + (res.statusText || "error");
+      let field;
+      try {
+        const body = await res.json();
+        if (body && body.error) {
+          code = body.error.code || code;
+          message = body.error.message || message;
+          field = body.error.field;
+        } else if (body && body.detail) {
+          message = typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail);
+        }
+      } catch (e) { /* not JSON */ }
+      throw new ApiError(res.status, code, message, field);
+    }
+    if (opts.as === "blob") { return res.blob(); }
+    try {
+      return await res.json();
+    } catch (e) {
+      throw new ApiError(res.status, "bad_response", "The server sent a response that is not JSON.");
+    }
+  }
+
+  function showTokenBar(wrong) {
+    tokenForm.hidden = false;
+    const label = tokenForm.querySelector("label");
+    label.textContent = wrong ? "That token was refused. Enter the server's API token." : "This server needs an API token.";
+    if (document.activeElement === document.body || !document.activeElement) { tokenInput.focus(); }
+  }
+
+  tokenForm.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const t = tokenInput.value.trim();
+    if (!t) { return; }
+    setToken(t);
+    tokenInput.value = "";
+    tokenForm.hidden = true;
+    state.stats = null;
+    state.articles.clear();
+    route(true);
+  });
+
+  // ------------------------------------------------------------------ techniques
+
+  let TECHS = [];                 // [{label, name, definition, color}]
+  const TECH_IDX = new Map();     // label -> index into TECHS
+  let techsLoaded = null;
+
+  function techIndex(label) {
+    if (!TECH_IDX.has(label)) {
+      TECHS.push({ label, name: String(label).replace(/_/g, " "), definition: "", color: "#dddddd", rank: 1000 + TECHS.length });
+      TECH_IDX.set(label, TECHS.length - 1);
+    }
+    return TECH_IDX.get(label);
+  }
+
+  /** Compare technique indices by their place in /api/techniques (unknown labels last). */
+  function byRank(a, b) { return TECHS[a].rank - TECHS[b].rank; }
+
+  function loadTechniques() {
+    if (!techsLoaded) {
+      techsLoaded = api("/api/techniques").then((list) => {
+        (Array.isArray(list) ? list : []).forEach((t, rank) => {
+          const k = techIndex(String(t.label));
+          TECHS[k] = { label: String(t.label), name: String(t.name || t.label), definition: String(t.definition || ""), color: safeColor(t.color), rank };
+        });
+        return TECHS;
+      }, (err) => { techsLoaded = null; if (err.status === 401) { throw err; } return TECHS; });
+    }
+    return techsLoaded;
+  }
+
+  // ------------------------------------------------------------------ offsets
+
+  /** A function mapping code-point offsets of ``text`` to UTF-16 indices. */
+  function cpToUtf16(text) {
+    if (!/[\uD800-\uDFFF]/.test(text)) { return (i) => Math.max(0, Math.min(i, text.length)); }
+    const idx = [];
+    let u = 0;
+    while (u < text.length) {
+      idx.push(u);
+      const c = text.charCodeAt(u);
+      const pair = c >= 0xD800 && c <= 0xDBFF && u + 1 < text.length && (text.charCodeAt(u + 1) & 0xFC00) === 0xDC00;
+      u += pair ? 2 : 1;
+    }
+    idx.push(u);
+    return (i) => (i <= 0 ? 0 : i >= idx.length ? text.length : idx[i]);
+  }
+
+  // ------------------------------------------------------------------ popup (one for the page)
+
+  const pop = h("div", { class: "pop", id: "pw-pop", role: "tooltip", hidden: true });
+  document.body.appendChild(pop);
+  let popOwner = null;   // the view whose popup is showing: {hide(force)}
+
+  document.addEventListener("click", (e) => { if (popOwner && !pop.contains(e.target)) { popOwner.hide(true); } });
+  document.addEventListener("keydown", (e) => { if (e.key === "Escape" && popOwner) { popOwner.hide(true); } });
+  window.addEventListener("resize", () => { if (popOwner) { popOwner.hide(true); } });
+
+  function hidePopup() { if (popOwner) { popOwner.hide(true); } pop.hidden = true; }
+
+  // ------------------------------------------------------------------ the highlighted article view
+
+  function stripes(colors) {
+    const unique = colors.filter((c, k) => colors.indexOf(c) === k);
+    if (unique.length === 1) { return ""; }
+    const w = 7;
+    return "repeating-linear-gradient(135deg, " + unique.map((c, k) => c + " " + k * w + "px " + (k + 1) * w + "px").join(", ") + ")";
+  }
+
+  /**
+   * The article with its spans highlighted, the legend with toggles, the summary and the
+   * downloads. ``downloads`` is [{label, run: async () => void}].
+   */
+  function analysisView(analysis, { downloads = [], note = null, heading = true } = {}) {
+    const text = String(analysis.text || "");
+    const toU = cpToUtf16(text);
+    const spans = (analysis.spans || []).map((sp, i) => {
+      const start = toU(sp.start), end = toU(sp.end);
+      return { i, start, end, cpStart: sp.start, cpEnd: sp.end, t: techIndex(String(sp.technique)), score: Number(sp.score) || 0,
+        reason: sp.reason ? String(sp.reason) : "", text: sp.text != null ? String(sp.text) : text.slice(start, end) };
+    });
+    const bps = (analysis.boilerplate || []).map(([a, b]) => [toU(a), toU(b)]).filter(([a, b]) => b > a);
+
+    // segment the text at every span and boilerplate boundary
+    const cuts = new Set([0, text.length]);
+    const opens = new Map(), closes = new Map();
+    const add = (m, k, v) => { if (!m.has(k)) { m.set(k, []); } m.get(k).push(v); };
+    for (const sp of spans) {
+      if (sp.end <= sp.start) { continue; }
+      cuts.add(sp.start); cuts.add(sp.end);
+      add(opens, sp.start, sp.i); add(closes, sp.end, sp.i);
+    }
+    const bpDelta = new Map();
+    for (const [a, b] of bps) {
+      cuts.add(a); cuts.add(b);
+      bpDelta.set(a, (bpDelta.get(a) || 0) + 1);
+      bpDelta.set(b, (bpDelta.get(b) || 0) - 1);
+    }
+    const points = [...cuts].sort((x, y) => x - y);
+    const textEl = h("div", { class: "text", id: "pw-text", dir: "auto" });
+    const marks = [];
+    const segSpans = [];
+    const spanMarks = spans.map(() => []);
+    const active = new Set();
+    let inBp = 0;
+    for (let j = 0; j < points.length - 1; j++) {
+      const at = points[j], next = points[j + 1];
+      for (const i of closes.get(at) || []) { active.delete(i); }
+      for (const i of opens.get(at) || []) { active.add(i); }
+      inBp += bpDelta.get(at) || 0;
+      if (next <= at) { continue; }
+      const chunk = text.slice(at, next);
+      if (active.size) {
+        const ids = [...active].sort((x, y) => x - y);
+        const m = h("mark", { class: "seg" + (inBp > 0 ? " bp" : ""), "data-s": ids.join(" "),
+          "data-t": [...new Set(ids.map((i) => spans[i].t))].join(" "), tabindex: "0", text: chunk });
+        marks.push(m);
+        segSpans.push(ids);
+        ids.forEach((i) => spanMarks[i].push(m));
+        textEl.appendChild(m);
+      } else if (inBp > 0) {
+        textEl.appendChild(h("span", { class: "bp", title: "boilerplate: skipped by the detectors", text: chunk }));
+      } else {
+        textEl.appendChild(document.createTextNode(chunk));
+      }
+    }
+    const markIndex = new Map(marks.map((m, k) => [m, k]));
+
+    // techniques present, in the canonical order
+    const counts = new Map();
+    spans.forEach((sp) => counts.set(sp.t, (counts.get(sp.t) || 0) + 1));
+    const present = [...counts.keys()].sort(byRank);
+    const shown = new Map(present.map((t) => [t, true]));
+    const visible = (ids) => ids.filter((i) => shown.get(spans[i].t));
+
+    const legendItems = [];
+    const spanItems = [];
+    function paint() {
+      marks.forEach((m, k) => {
+        const ids = visible(segSpans[k]);
+        m.classList.toggle("off", ids.length === 0);
+        if (ids.length === 0) { m.removeAttribute("tabindex"); } else { m.setAttribute("tabindex", "0"); }
+        m.classList.toggle("multi", ids.length > 1);
+        if (ids.length > 1) { m.setAttribute("data-n", String(ids.length)); } else { m.removeAttribute("data-n"); }
+        m.setAttribute("data-v", [...new Set(ids.map((i) => spans[i].t))].join(" "));
+        const colors = ids.map((i) => TECHS[spans[i].t].color);
+        if (colors.length) { m.style.setProperty("--c", colors[colors.length - 1]); }
+        m.style.background = colors.length ? stripes(colors) : "";
+        if (ids.length) {
+          const names = [...new Set(ids.map((i) => TECHS[spans[i].t].name))];
+          m.setAttribute("aria-label", chunkLabel(m.textContent, names));
+        } else {
+          m.removeAttribute("aria-label");
+        }
+      });
+      legendItems.forEach(([li, t, box]) => { li.classList.toggle("off", !shown.get(t)); box.checked = !!shown.get(t); });
+      spanItems.forEach(([li, t]) => li.classList.toggle("off", !shown.get(t)));
+    }
+    function chunkLabel(chunk, names) {
+      const c = chunk.length > 60 ? chunk.slice(0, 57) + "…" : chunk;
+      return c + " (highlighted: " + names.join(", ") + ")";
+    }
+
+    // popup behaviour
+    let currentMark = null, pinned = false, hideTimer = 0, lit = [];
+    function light(ids) {
+      lit.forEach((m) => m.classList.remove("hl"));
+      lit = [];
+      ids.forEach((i) => spanMarks[i].forEach((m) => { m.classList.add("hl"); lit.push(m); }));
+    }
+    function fill(ids) {
+      pop.textContent = "";
+      if (ids.length > 1) { pop.appendChild(h("div", { class: "ph", text: ids.length + " overlapping techniques here" })); }
+      for (const i of ids) {
+        const sp = spans[i], t = TECHS[sp.t];
+        pop.appendChild(h("div", { class: "pe", vars: { "--c": t.color } },
+          h("div", { class: "pt" },
+            h("i", { class: "sw", vars: { "--c": t.color } }),
+            h("span", { class: "pn", text: t.name }),
+            h("span", { class: "ps", text: Math.round(sp.score * 100) + "%", title: "detector score" })),
+          t.definition ? h("div", { class: "pd", text: t.definition }) : null,
+          h("div", { class: "pq", text: "\u201c" + sp.text + "\u201d" }),
+          sp.reason ? h("div", { class: "pr", text: "Why: " + sp.reason }) : null,
+          h("div", { class: "pl", text: "#" + (i + 1) + " \u00b7 " + t.label + " \u00b7 characters " + sp.cpStart + "\u2013" + sp.cpEnd })));
+      }
+      if (pinned) {
+        pop.appendChild(h("button", { type: "button", class: "px", "aria-label": "Close", text: "\u00d7",
+          onclick: (e) => { e.stopPropagation(); owner.hide(true); } }));
+      }
+    }
+    function place(m, clientY) {
+      const rects = [...m.getClientRects()];
+      let r = rects[0] || m.getBoundingClientRect();
+      if (clientY !== undefined) { rects.forEach((c) => { if (clientY >= c.top - 2 && clientY <= c.bottom + 2) { r = c; } }); }
+      pop.style.left = "0px"; pop.style.top = "0px";
+      const pw = pop.offsetWidth, ph = pop.offsetHeight;
+      const vw = document.documentElement.clientWidth, vh = window.innerHeight;
+      const left = Math.max(8, Math.min(r.left, vw - pw - 8));
+      let top = r.bottom + 8;
+      if (top + ph > vh - 8 && r.top - ph - 8 > 60) { top = r.top - ph - 8; }
+      pop.style.left = left + window.scrollX + "px";
+      pop.style.top = top + window.scrollY + "px";
+    }
+    function show(m, clientY) {
+      const k = markIndex.get(m);
+      if (k === undefined) { return; }
+      const ids = visible(segSpans[k]);
+      if (!ids.length) { return; }
+      clearTimeout(hideTimer);
+      if (popOwner && popOwner !== owner) { popOwner.hide(true); }
+      popOwner = owner;
+      if (currentMark) { currentMark.removeAttribute("aria-describedby"); }
+      currentMark = m;
+      m.setAttribute("aria-describedby", "pw-pop");
+      fill(ids);
+      pop.hidden = false;
+      place(m, clientY);
+      light(ids);
+    }
+    const owner = {
+      hide(force) {
+        if (pinned && !force) { return; }
+        pinned = false;
+        pop.hidden = true;
+        if (currentMark) { currentMark.removeAttribute("aria-describedby"); }
+        currentMark = null;
+        light([]);
+        if (popOwner === owner) { popOwner = null; }
+      },
+    };
+    const later = () => { clearTimeout(hideTimer); hideTimer = setTimeout(() => owner.hide(false), 180); };
+    const markOf = (e) => (e.target && e.target.closest ? e.target.closest("mark.seg") : null);
+    textEl.addEventListener("mouseover", (e) => { const m = markOf(e); if (m && !pinned) { show(m, e.clientY); } });
+    textEl.addEventListener("mouseout", (e) => { if (markOf(e) && !pinned) { later(); } });
+    textEl.addEventListener("click", (e) => {
+      const m = markOf(e);
+      if (!m || m.classList.contains("off")) { return; }
+      if (String(window.getSelection ? window.getSelection() : "").length) { return; }  // let people select text
+      e.stopPropagation();
+      pinned = true;
+      show(m, e.clientY);
+    });
+    textEl.addEventListener("focusin", (e) => { const m = markOf(e); if (m && !pinned) { show(m); } });
+    textEl.addEventListener("focusout", () => { if (!pinned) { later(); } });
+    textEl.addEventListener("keydown", (e) => {
+      const m = markOf(e);
+      if (m && (e.key === "Enter" || e.key === " ")) { e.preventDefault(); pinned = true; show(m); }
+    });
+    pop.addEventListener("mouseover", () => { if (popOwner === owner) { clearTimeout(hideTimer); } });
+    pop.addEventListener("mouseout", () => { if (popOwner === owner && !pinned) { later(); } });
+
+    // ---- side panel
+    const summary = analysis.summary || {};
+    const nSpans = summary.spans != null ? summary.spans : spans.length;
+    const nTech = summary.techniques ? Object.keys(summary.techniques).length : present.length;
+    const coverage = Number(summary.coverage) || 0;
+
+    const overview = h("section", { class: "overview", "aria-labelledby": "pw-ov" },
+      h("h2", { id: "pw-ov", text: "Overview" }),
+      h("div", { class: "stats" },
+        h("div", { class: "stat", id: "pw-n-spans" }, h("b", { text: fmtInt(nSpans) }), h("span", { text: nSpans === 1 ? "span" : "spans" })),
+        h("div", { class: "stat" }, h("b", { text: fmtInt(nTech) }), h("span", { text: nTech === 1 ? "technique" : "techniques" })),
+        h("div", { class: "stat" }, h("b", { text: pct(coverage) }), h("span", { text: "of content covered" }))),
+      h("div", { class: "cover", title: fmtInt(summary.covered_characters) + " characters of content are inside at least one span" },
+        h("i")),
+      h("p", { class: "note" }, "Detector ", h("code", { text: analysis.detector || "unknown" }),
+        bps.length ? " · " + plural(bps.reduce((n, [a, b]) => n + b - a, 0), "boilerplate character") + " greyed" : ""));
+    overview.querySelector(".cover i").style.width = Math.min(100, coverage * 100).toFixed(1) + "%";
+
+    const dlButtons = downloads.map((d) => {
+      const b = h("button", { type: "button", class: "btn small", "data-download": d.kind || "" }, d.label);
+      b.addEventListener("click", async () => {
+        b.disabled = true;
+        const old = b.textContent;
+        b.textContent = "";
+        append(b, [h("span", { class: "spinner", "aria-hidden": "true" }), old]);
+        try { await d.run(); say(old + ": done"); }
+        catch (err) { dlStatus.textContent = ""; dlStatus.appendChild(errorBox(err, "Download failed.")); }
+        finally { b.textContent = old; b.disabled = false; }
+      });
+      return b;
+    });
+    const dlStatus = h("div", { class: "dlstatus" });
+    const dlSection = downloads.length ? h("section", { "aria-label": "Downloads" }, h("h2", { text: "Download" }), h("div", { class: "actions" }, dlButtons), dlStatus) : null;
+
+    const legend = h("ul", { class: "legend", "aria-label": "Techniques found; untick to hide their highlights" });
+    for (const t of present) {
+      const tech = TECHS[t];
+      const n = counts.get(t);
+      const box = h("input", { type: "checkbox", checked: true, "data-t": String(t), "aria-controls": "pw-text" });
+      box.addEventListener("change", () => { shown.set(t, box.checked); owner.hide(true); paint(); say(tech.name + (box.checked ? " shown" : " hidden")); });
+      const li = h("li", { class: "tech", "data-t": String(t), vars: { "--c": tech.color } },
+        h("label", null, box, h("i", { class: "sw", "aria-hidden": "true" }), h("span", { class: "tname", text: tech.name }),
+          h("span", { class: "count", text: fmtInt(n), "aria-label": plural(n, "span") })),
+        h("div", { class: "bar", "aria-hidden": "true" }, h("i")),
+        tech.definition ? h("div", { class: "def", text: tech.definition }) : null);
+      li.querySelector(".bar i").style.width = (100 * n / Math.max(...counts.values())).toFixed(1) + "%";
+      legendItems.push([li, t, box]);
+      legend.appendChild(li);
+    }
+    const absent = TECHS.map((t, k) => k).filter((k) => !counts.has(k) && TECHS[k].definition).sort(byRank);
+    const setAll = (on) => { present.forEach((t) => shown.set(t, on)); owner.hide(true); paint(); say(on ? "All highlights shown" : "All highlights hidden"); };
+    const controls = h("div", { class: "controls" },
+      h("button", { type: "button", class: "linkbtn", onclick: () => setAll(true), text: "Show all" }),
+      h("button", { type: "button", class: "linkbtn", onclick: () => setAll(false), text: "Hide all" }));
+    const article = h("article", { class: "card article", "aria-label": "Article text with highlights" });
+    if (bps.length) {
+      const bpBox = h("input", { type: "checkbox", checked: true });
+      bpBox.addEventListener("change", () => article.classList.toggle("hidebp", !bpBox.checked));
+      controls.appendChild(h("label", null, bpBox, "Show boilerplate"));
+    }
+    const techSection = h("section", { "aria-labelledby": "pw-tech" }, h("h2", { id: "pw-tech", text: "Techniques" }),
+      present.length ? [legend, controls] : h("p", { class: "none", text: "No technique found in this text." }),
+      absent.length ? h("p", { class: "absent" }, h("b", { text: "Not found: " }), absent.map((k) => TECHS[k].name).join(", ")) : null);
+
+    let spanSection = null;
+    if (spans.length) {
+      const ol = h("ol", { class: "spanlist" });
+      for (const sp of spans) {
+        const tech = TECHS[sp.t];
+        const q = sp.text.length > 110 ? sp.text.slice(0, 107) + "…" : sp.text;
+        const b = h("button", { type: "button", class: "spanbtn", vars: { "--c": tech.color } },
+          h("span", { class: "num", text: String(sp.i + 1) }),
+          h("span", { class: "sbody" }, h("span", { class: "shead" }, h("b", { text: tech.name }), h("span", { class: "score", text: Math.round(sp.score * 100) + "%" })),
+            h("q", { text: q })));
+        b.addEventListener("mouseenter", () => { if (!pinned) { light([sp.i]); } });
+        b.addEventListener("mouseleave", () => { if (!pinned) { light([]); } });
+        b.addEventListener("click", (e) => {
+          const first = spanMarks[sp.i][0];
+          if (!first) { return; }
+          e.stopPropagation();
+          owner.hide(true);
+          first.scrollIntoView({ behavior: "smooth", block: "center" });
+          light([sp.i]);
+          if (!first.classList.contains("off")) { first.focus({ preventScroll: true }); }
+          setTimeout(() => { if (!pinned) { light([]); } }, 1600);
+        });
+        const li = h("li", { "data-t": String(sp.t) }, b);
+        spanItems.push([li, sp.t]);
+        ol.appendChild(li);
+      }
+      spanSection = h("section", { class: "spans" }, h("details", null, h("summary", null, h("h2", { text: "Spans (" + spans.length + ")" })), ol));
+    }
+
+    const meta = h("dl", { class: "metadata" });
+    const metaRow = (k, v) => { if (v != null && v !== "") { meta.appendChild(h("dt", { text: k })); meta.appendChild(h("dd", null, v)); } };
+    metaRow("Title", analysis.title);
+    metaRow("Outlet", analysis.outlet);
+    metaRow("Published", analysis.published);
+    if (analysis.url) { metaRow("URL", isWebUrl(analysis.url) ? h("a", { href: analysis.url, rel: "noopener noreferrer", target: "_blank", text: analysis.url }) : String(analysis.url)); }
+    metaRow("Id", h("code", { text: String(analysis.id) }));
+    metaRow("Source", analysis.source);
+    metaRow("Length", plural([...text].length, "character"));
+
+    const panel = h("aside", { class: "card panel", "aria-label": "Summary and technique legend" },
+      overview, dlSection, techSection, spanSection,
+      h("section", null, h("h2", { text: "Details" }), meta),
+      h("section", { class: "note", text: "Highlights show where an automatic detector found a persuasion technique, with its confidence. They are pointers for a careful reader, not verdicts on the article." }));
+
+    if (heading && (analysis.title || analysis.outlet || analysis.published)) {
+      article.appendChild(h("h2", { class: "atitle", text: analysis.title || "Untitled" }));
+      const by = h("p", { class: "byline" });
+      if (analysis.outlet) { by.appendChild(h("span", { text: analysis.outlet })); }
+      if (analysis.published) { by.appendChild(h("span", { text: analysis.published })); }
+      if (by.childNodes.length) { article.appendChild(by); }
+    }
+    if (note) { article.appendChild(note); }
+    article.appendChild(h("p", { class: "hint", text: spans.length
+      ? "Hover, focus (Tab) or click a highlight to see the technique, its score and why it was flagged. Striped text lies under several spans."
+      : "No technique was found in this text." }));
+    article.appendChild(textEl);
+    paint();
+
+    const node = h("div", { class: "layout" }, article, panel);
+    return { node, textEl, text, toU, owner };
+  }
+
+  /** Select the UTF-16 range [start, end) of a text element and bring it into view. */
+  function selectInText(textEl, start, end) {
+    const walker = document.createTreeWalker(textEl, NodeFilter.SHOW_TEXT);
+    const range = document.createRange();
+    let pos = 0, started = false, node;
+    while ((node = walker.nextNode())) {
+      const len = node.data.length;
+      if (!started && start <= pos + len) { range.setStart(node, start - pos); started = true; }
+      if (started && end <= pos + len) { range.setEnd(node, end - pos); break; }
+      pos += len;
+    }
+    if (!started) { return; }
+    const sel = window.getSelection();
+    sel.removeAllRanges();
+    sel.addRange(range);
+    const r = range.getBoundingClientRect();
+    window.scrollTo({ top: window.scrollY + r.top - 120, behavior: "smooth" });
+  }
+
+  // ------------------------------------------------------------------ word diff
+
+  const TOKEN_RE = /(\s*)([\p{L}\p{N}\p{M}_]+|[^\p{L}\p{N}\p{M}_\s])/gu;
+  const WORDISH = /[\p{L}\p{N}_]/u;
+  const MAX_CELLS = 4e6;
+
+  function tokenize(text) {
+    const toks = [];
+    let end = 0;
+    for (const m of text.matchAll(TOKEN_RE)) { toks.push([m[1], m[2]]); end = m.index + m[0].length; }
+    return { toks, tail: text.slice(end) };
+  }
+
+  /** [[op, i1, i2, j1, j2]] with op "equal" or "change", as difflib's opcodes. */
+  function diffOps(a, b) {
+    let pre = 0;
+    while (pre < a.length && pre < b.length && a[pre] === b[pre]) { pre++; }
+    let suf = 0;
+    while (suf < a.length - pre && suf < b.length - pre && a[a.length - 1 - suf] === b[b.length - 1 - suf]) { suf++; }
+    const n = a.length - pre - suf, m = b.length - pre - suf;
+    const ops = [];
+    const push = (op, i1, i2, j1, j2) => {
+      if (i1 === i2 && j1 === j2) { return; }
+      const last = ops[ops.length - 1];
+      if (last && last[0] === op) { last[2] = i2; last[4] = j2; } else { ops.push([op, i1, i2, j1, j2]); }
+    };
+    push("equal", 0, pre, 0, pre);
+    if (n && m && (n + 1) * (m + 1) <= MAX_CELLS) {
+      // LCS table over the middle part, then walk it forwards
+      const W = m + 1;
+      const L = new Uint32Array((n + 1) * W);
+      for (let i = n - 1; i >= 0; i--) {
+        for (let j = m - 1; j >= 0; j--) {
+          L[i * W + j] = a[pre + i] === b[pre + j] ? L[(i + 1) * W + j + 1] + 1 : Math.max(L[(i + 1) * W + j], L[i * W + j + 1]);
+        }
+      }
+      let i = 0, j = 0;
+      while (i < n || j < m) {
+        if (i < n && j < m && a[pre + i] === b[pre + j]) { push("equal", pre + i, pre + i + 1, pre + j, pre + j + 1); i++; j++; }
+        else if (j < m && (i === n || L[i * W + j + 1] >= L[(i + 1) * W + j])) { push("change", pre + i, pre + i, pre + j, pre + j + 1); j++; }
+        else { push("change", pre + i, pre + i + 1, pre + j, pre + j); i++; }
+      }
+    } else {
+      push("change", pre, pre + n, pre, pre + m);
+    }
+    push("equal", pre + n, a.length, pre + m, b.length);
+    return ops;
+  }
+
+  function renderToks(parent, toks, tag) {
+    if (!toks.length) { return; }
+    if (!tag) { parent.appendChild(document.createTextNode(toks.map(([w, t]) => w + t).join(""))); return; }
+    parent.appendChild(document.createTextNode(toks[0][0]));
+    parent.appendChild(h(tag, { text: toks[0][1] + toks.slice(1).map(([w, t]) => w + t).join("") }));
+  }
+
+  /** Word diff: two fragments whose text is exactly ``left`` and ``right``. */
+  function wordDiff(left, right) {
+    const A = tokenize(left), B = tokenize(right);
+    const ops = diffOps(A.toks.map((t) => t[1]), B.toks.map((t) => t[1]));
+    const fa = document.createDocumentFragment(), fb = document.createDocumentFragment();
+    let removed = 0, added = 0, changed = false;
+    const words = (toks) => toks.filter(([, t]) => WORDISH.test(t)).length;
+    for (const [op, i1, i2, j1, j2] of ops) {
+      const ta = A.toks.slice(i1, i2), tb = B.toks.slice(j1, j2);
+      if (op === "equal") { renderToks(fa, ta, null); renderToks(fb, tb, null); continue; }
+      changed = true;
+      renderToks(fa, ta, "del"); renderToks(fb, tb, "ins");
+      removed += words(ta); added += words(tb);
+    }
+    fa.appendChild(document.createTextNode(A.tail));
+    fb.appendChild(document.createTextNode(B.tail));
+    return { left: fa, right: fb, removed, added, changed };
+  }
+
+  // ------------------------------------------------------------------ shared data
+
+  function getArticle(id) {
+    if (!state.articles.has(id)) {
+      const p = api("/api/articles/" + encodeURIComponent(id));
+      p.catch(() => state.articles.delete(id));
+      state.articles.set(id, p);
+    }
+    return state.articles.get(id);
+  }
+
+  function getStats(force) {
+    if (force || !state.stats || Date.now() - state.stats.at > 60000) {
+      const p = api("/api/stats");
+      p.catch(() => { if (state.stats && state.stats.promise === p) { state.stats = null; } });
+      state.stats = { at: Date.now(), promise: p };
+    }
+    return state.stats.promise;
+  }
+
+  function cpSlice(text, start, end) { const toU = cpToUtf16(text); return text.slice(toU(start), toU(end)); }
+
+  function whoLine(art) {
+    const parts = [];
+    if (art && art.outlet) { parts.push(h("b", { text: art.outlet })); }
+    parts.push(h("span", { class: "date", text: (art && art.published) || "undated" }));
+    const out = [];
+    parts.forEach((p, k) => { if (k) { out.push(" · "); } out.push(p); });
+    return out;
+  }
+
+  /** Two passages side by side with a word diff. sides: [{id, start, end, label}] */
+  async function pairView(link, { leftId } = {}) {
+    let sides = [{ id: link.a, start: link.a_start, end: link.a_end }, { id: link.b, start: link.b_start, end: link.b_end }];
+    if (leftId && sides[1].id === leftId && sides[0].id !== leftId) { sides = [sides[1], sides[0]]; }
+    const arts = await Promise.all(sides.map((sd) => getArticle(sd.id).catch((e) => ({ __error: e }))));
+    const texts = arts.map((art, k) => (art && !art.__error ? cpSlice(String(art.text || ""), sides[k].start, sides[k].end) : null));
+    const head = h("div", { class: "phead" }, h("span", { class: "pscore", title: "Share of aligned words that match", text: pct(link.score) + " match" }));
+    let bodies = texts.map((t) => (t == null ? null : document.createTextNode(t)));
+    if (texts[0] != null && texts[1] != null) {
+      const d = wordDiff(texts[0], texts[1]);
+      bodies = [d.left, d.right];
+      if (d.removed || d.added) {
+        append(head, h("span", null, h("del", { text: plural(d.removed, "word") }), " only left · ", h("ins", { text: plural(d.added, "word") }), " only right"));
+      } else {
+        append(head, h("span", { text: d.changed ? "punctuation differs" : "same words" }));
+      }
+    }
+    const cols = sides.map((sd, k) => {
+      const art = arts[k];
+      const ok = art && !art.__error;
+      const name = ok && art.title ? art.title : sd.id;
+      return h("div", { class: "col " + (k ? "right" : "left") },
+        h("div", { class: "ctitle" }, sd.id === leftId ? h("b", { text: "This article" }) : h("a", { href: articleHash(sd.id), text: name })),
+        h("div", { class: "chead" }, whoLine(ok ? art : null),
+          h("span", { class: "span" }, h("code", { class: "cid", text: sd.id }), " · characters " + fmtInt(sd.start) + "–" + fmtInt(sd.end))),
+        bodies[k] ? h("div", { class: "ptext", dir: "auto", "data-article": sd.id, "data-start": String(sd.start), "data-end": String(sd.end) }, bodies[k])
+          : errorBox(art && art.__error, "Could not load this article."));
+    });
+    return h("article", { class: "pair", "aria-label": "Aligned passages side by side" }, head, h("div", { class: "cols" }, cols));
+  }
+
+  function noStoreNote(err) {
+    return infoBox(h("b", { text: "No corpus here. " }),
+      "This server was started without a corpus store, so there is nothing to browse. " +
+      "Start it with a database (", h("code", { text: "--db news.db" }), ") built by ",
+      h("code", { text: "propwatch corpus add" }), ". Single articles can still be analysed on the ",
+      h("a", { href: "#/analyze", text: "Analyze" }), " page.",
+      err && err.message ? h("div", { class: "note", text: err.message }) : null);
+  }
+
+  // ------------------------------------------------------------------ analyze page
+
+  function analyzePage(root) {
+    document.title = "Analyze · propwatch";
+    const d = state.draft;
+    const ta = h("textarea", { id: "pw-input", name: "text", rows: "10", spellcheck: "false", placeholder: "Paste the text of a news article here…", value: d.text });
+    const title = h("input", { type: "text", id: "pw-title", name: "title", value: d.title, autocomplete: "off" });
+    const outlet = h("input", { type: "text", id: "pw-outlet", name: "outlet", value: d.outlet, autocomplete: "off" });
+    const published = h("input", { type: "date", id: "pw-published", name: "published", value: d.published });
+    const file = h("input", { type: "file", id: "pw-file", name: "file", accept: ".txt,.text,.html,.htm,.jsonl,.csv,text/plain,text/html" });
+    const fileInfo = h("span", { class: "note", id: "pw-file-info" });
+    const clearFile = h("button", { type: "button", class: "linkbtn", hidden: true, text: "Remove file" });
+    const btn = h("button", { type: "submit", class: "btn primary", id: "pw-analyze" }, "Analyze");
+    const status = h("div", { id: "pw-status" });
+    const result = h("div", { id: "pw-result" });
+
+    const syncFile = () => {
+      const f = state.file;
+      ta.disabled = !!f;
+      clearFile.hidden = !f;
+      fileInfo.textContent = f ? "“" + f.name + "” (" + fmtInt(f.size) + " bytes) will be analysed instead of the text box." : "";
+    };
+    for (const [el, key] of [[ta, "text"], [title, "title"], [outlet, "outlet"], [published, "published"]]) {
+      el.addEventListener("input", () => { d[key] = el.value; });
+    }
+    file.addEventListener("change", () => { state.file = file.files && file.files[0] ? file.files[0] : null; syncFile(); });
+    clearFile.addEventListener("click", () => { state.file = null; file.value = ""; syncFile(); file.focus(); });
+
+    const form = h("form", { class: "card block", id: "pw-analyze-form", novalidate: true },
+      h("div", { class: "field" }, h("label", { for: "pw-input", text: "Article text" }), ta),
+      h("div", { class: "grid3" },
+        h("div", { class: "field" }, h("label", { for: "pw-title", text: "Title (optional)" }), title),
+        h("div", { class: "field" }, h("label", { for: "pw-outlet", text: "Outlet (optional)" }), outlet),
+        h("div", { class: "field" }, h("label", { for: "pw-published", text: "Published (optional)" }), published)),
+      h("div", { class: "row" },
+        h("span", { class: "filebox" }, h("label", { for: "pw-file", text: "…or upload a file (.txt, .html, .jsonl):" }), file, clearFile),
+        h("span", { class: "grow" }), btn),
+      h("div", { class: "row" }, fileInfo));
+
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      status.textContent = "";
+      const f = state.file;
+      if (!f && !ta.value.trim()) {
+        status.appendChild(errorBox({ message: "Paste an article into the text box or choose a file first." }, "Nothing to analyse."));
+        ta.focus();
+        return;
+      }
+      const fields = { title: title.value.trim(), outlet: outlet.value.trim(), published: published.value.trim() };
+      const body = f
+        ? () => { const fd = new FormData(); fd.append("file", f, f.name); for (const [k, v] of Object.entries(fields)) { if (v) { fd.append(k, v); } } return { body: fd }; }
+        : (() => { const payload = { text: ta.value }; for (const [k, v] of Object.entries(fields)) { if (v) { payload[k] = v; } }
+          const json = JSON.stringify(payload); return () => ({ body: json, headers: { "Content-Type": "application/json" } }); })();
+      btn.disabled = true;
+      btn.textContent = "";
+      append(btn, [h("span", { class: "spinner", "aria-hidden": "true" }), "Analysing…"]);
+      status.appendChild(spinnerLine("Analysing the article…"));
+      try {
+        let records = 1;
+        let analysis = await api("/api/analyze", { method: "POST", ...body(),
+          onHeaders: (hd) => { records = parseInt(hd.get("X-Propwatch-Records") || "1", 10) || 1; } });
+        let note = records > 1 ? records : null;
+        if (Array.isArray(analysis)) {
+          if (!analysis.length) { throw new ApiError(0, "empty", "The file held no article."); }
+          if (analysis.length > 1) { note = analysis.length; }
+          analysis = analysis[0];
+        }
+        await loadTechniques().catch(() => TECHS);
+        state.analyze = { analysis, body, note };
+        status.textContent = "";
+        showResult(result);
+        say("Analysis ready: " + plural((analysis.spans || []).length, "span"));
+        const r = result.querySelector(".layout");
+        if (r) { r.scrollIntoView({ behavior: "smooth", block: "start" }); }
+      } catch (err) {
+        status.textContent = "";
+        status.appendChild(errorBox(err, "The analysis failed."));
+      } finally {
+        btn.disabled = false;
+        btn.textContent = "Analyze";
+      }
+    });
+
+    root.appendChild(h("header", { class: "pagehead" }, h("h1", { text: "Analyze an article" }),
+      h("p", { class: "lede", text: "Paste a news article or upload a file. propwatch marks the passages that use one of 14 propaganda techniques, with a score and the reason for each." })));
+    root.appendChild(form);
+    root.appendChild(status);
+    root.appendChild(result);
+    syncFile();
+    if (state.analyze) { showResult(result); }
+  }
+
+  function showResult(result) {
+    const { analysis, body, note } = state.analyze;
+    result.textContent = "";
+    const base = safeName(analysis.title || analysis.id);
+    const view = analysisView(analysis, {
+      note: note ? infoBox("The file held " + fmtInt(note) + " articles; this shows the first. Use the corpus tools for batches.") : null,
+      downloads: [
+        { label: "Download JSON", kind: "json", run: async () => saveBlob(new Blob([JSON.stringify(analysis, null, 2)], { type: "application/json" }), base + ".propwatch.json") },
+        { label: "Download HTML report", kind: "html", run: async () => saveBlob(await api("/api/report", { method: "POST", as: "blob", ...body() }), base + ".report.html") },
+      ],
+    });
+    result.appendChild(view.node);
+  }
+
+  // ------------------------------------------------------------------ corpus page
+
+  function corpusPage(root, r) {
+    document.title = "Corpus · propwatch";
+    const q = h("input", { type: "search", id: "pw-q", name: "q", placeholder: "words or a phrase", autocomplete: "off" });
+    const outletSel = h("select", { id: "pw-outlet-f", name: "outlet" }, h("option", { value: "", text: "All outlets" }));
+    const techSel = h("select", { id: "pw-tech-f", name: "technique" }, h("option", { value: "", text: "All techniques" }));
+    const form = h("form", { class: "card block filters", role: "search", id: "pw-search" },
+      h("div", { class: "field" }, h("label", { for: "pw-q", text: "Search the articles" }), q),
+      h("div", { class: "field" }, h("label", { for: "pw-outlet-f", text: "Outlet" }), outletSel),
+      h("div", { class: "field" }, h("label", { for: "pw-tech-f", text: "Technique" }), techSel),
+      h("button", { type: "submit", class: "btn primary", text: "Search" }));
+    const statsBox = h("div", { class: "card block", id: "pw-overview" }, spinnerLine("Loading corpus statistics…"));
+    const listing = h("section", { class: "card listing", "aria-labelledby": "pw-res-h" });
+    const charts = h("div", { class: "two" });
+    const body = h("div", null, form, listing, statsBox, charts);
+    root.appendChild(h("header", { class: "pagehead" }, h("h1", { text: "Corpus" }),
+      h("p", { class: "lede", text: "Search the stored articles, filter by outlet and technique, and see which techniques each outlet uses over time." })));
+    const notice = h("div");
+    root.appendChild(notice);
+    root.appendChild(body);
+
+    const params = () => {
+      const p = new URLSearchParams();
+      if (q.value.trim()) { p.set("q", q.value.trim()); }
+      if (outletSel.value) { p.set("outlet", outletSel.value); }
+      if (techSel.value) { p.set("technique", techSel.value); }
+      return p;
+    };
+    form.addEventListener("submit", (e) => { e.preventDefault(); location.hash = "#/corpus" + (params().toString() ? "?" + params() : ""); });
+    techSel.addEventListener("change", () => form.requestSubmit());
+    outletSel.addEventListener("change", () => form.requestSubmit());
+
+    const setSelect = (sel, v) => {
+      if (v && ![...sel.options].some((o) => o.value === v)) { sel.appendChild(h("option", { value: v, text: v })); }
+      sel.value = v || "";
+    };
+
+    const techsReady = loadTechniques().then(() => {
+      for (const t of [...TECHS].sort((a, b) => a.rank - b.rank)) { if (t.definition) { techSel.appendChild(h("option", { value: t.label, text: t.name })); } }
+      setSelect(techSel, lastRoute.params.get("technique"));
+    }).catch(() => {});
+
+    Promise.all([getStats(), techsReady]).then(([stats]) => {
+      renderStats(statsBox, charts, stats);
+      const outlets = Object.entries(stats.outlets || {}).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+      for (const [name, n] of outlets) { outletSel.appendChild(h("option", { value: name, text: name + " (" + fmtInt(n) + ")" })); }
+      setSelect(outletSel, lastRoute.params.get("outlet"));
+    }, (err) => {
+      if (err.code === "no_store") { return; }  // shown once, by the listing
+      statsBox.textContent = "";
+      statsBox.appendChild(errorBox(err, "Could not load the corpus statistics."));
+    });
+
+    let lastRoute = r;
+    let listSeq = 0;
+    async function update(route) {
+      lastRoute = route;
+      const p = route.params;
+      q.value = p.get("q") || "";
+      setSelect(outletSel, p.get("outlet"));
+      setSelect(techSel, p.get("technique"));
+      state.corpusHash = location.hash || "#/corpus";
+      const page = Math.max(1, parseInt(p.get("page") || "1", 10) || 1);
+      const query = new URLSearchParams();
+      for (const k of ["q", "outlet", "technique"]) { if (p.get(k)) { query.set(k, p.get(k)); } }
+      query.set("page", String(page));
+      query.set("page_size", "20");
+      const seq = ++listSeq;
+      listing.textContent = "";
+      listing.appendChild(h("div", { class: "lhead" }, h("h2", { class: "sec", id: "pw-res-h", text: "Articles" })));
+      listing.appendChild(h("div", { class: "block" }, spinnerLine("Searching…")));
+      let res;
+      try {
+        res = await api("/api/articles?" + query);
+      } catch (err) {
+        if (seq !== listSeq) { return; }
+        if (err.code === "no_store" || (err.status === 404 && /store/i.test(err.message))) {
+          body.hidden = true;
+          notice.textContent = "";
+          notice.appendChild(noStoreNote(err));
+          return;
+        }
+        listing.lastChild.remove();
+        listing.appendChild(h("div", { class: "block" }, errorBox(err, "The search failed.")));
+        return;
+      }
+      if (seq !== listSeq) { return; }
+      listing.textContent = "";
+      const items = res.items || [];
+      const filt = [p.get("q") && "“" + p.get("q") + "”", p.get("outlet"), p.get("technique") && TECHS[techIndex(p.get("technique"))].name].filter(Boolean);
+      listing.appendChild(h("div", { class: "lhead" }, h("h2", { class: "sec", id: "pw-res-h", text: "Articles" }),
+        h("span", { class: "note", id: "pw-res-info", text: (items.length ? "page " + (res.page || page) : "no match") + (filt.length ? " · " + filt.join(" · ") : "") })));
+      if (!items.length) {
+        listing.appendChild(h("p", { class: "block none", text: page > 1 ? "No more articles." : "No article matches. Try fewer or other words, or clear a filter." }));
+      } else {
+        const tbody = h("tbody");
+        for (const it of items) {
+          tbody.appendChild(h("tr", null,
+            h("td", { class: "t" }, h("a", { href: articleHash(it.id), text: it.title || it.id }), h("span", { class: "id", text: it.id })),
+            h("td", { text: it.outlet || "—" }),
+            h("td", { class: "d", text: it.published || "undated" }),
+            h("td", { class: "n", text: fmtInt(it.n_spans) })));
+        }
+        listing.appendChild(h("div", { class: "tablewrap" }, h("table", { id: "pw-results" },
+          h("thead", null, h("tr", null, h("th", { scope: "col", text: "Article" }), h("th", { scope: "col", text: "Outlet" }),
+            h("th", { scope: "col", text: "Published" }), h("th", { scope: "col", class: "n", text: "Spans" }))), tbody)));
+      }
+      const go = (n) => { const x = new URLSearchParams(p); x.set("page", String(n)); return "#/corpus?" + x; };
+      const cur = res.page || page;
+      if (cur > 1 || res.has_more) {
+        listing.appendChild(h("nav", { class: "pager", "aria-label": "Result pages" },
+          cur > 1 ? h("a", { class: "btn", href: go(cur - 1), rel: "prev", text: "← Previous" }) : h("span", { class: "btn", "aria-disabled": "true", text: "← Previous" }),
+          h("span", { text: "Page " + cur }),
+          res.has_more ? h("a", { class: "btn", href: go(cur + 1), rel: "next", text: "Next →" }) : h("span", { class: "btn", "aria-disabled": "true", text: "Next →" })));
+      }
+    }
+    update(r);
+    return { update };
+  }
+
+  function renderStats(box, charts, stats) {
+    box.textContent = "";
+    const spans = stats.spans || {};
+    const pub = stats.published || {};
+    const range = pub.first ? (pub.first === pub.last ? pub.first : pub.first + " – " + pub.last) : "no dates";
+    box.appendChild(h("h2", { class: "sec", text: "Overview" }));
+    box.appendChild(h("div", { class: "stats four" },
+      h("div", { class: "stat" }, h("b", { text: fmtInt(stats.articles) }), h("span", { text: stats.articles === 1 ? "article" : "articles" })),
+      h("div", { class: "stat" }, h("b", { text: fmtInt(Object.keys(stats.outlets || {}).length) }),
+        h("span", { text: Object.keys(stats.outlets || {}).length === 1 ? "outlet" : "outlets" })),
+      h("div", { class: "stat" }, h("b", { text: fmtInt(spans.total) }), h("span", { text: "technique spans" })),
+      h("div", { class: "stat small" }, h("b", { text: range }), h("span", { text: "published" + (pub.undated ? " · " + fmtInt(pub.undated) + " undated" : "") }))));
+    const byTech = Object.entries(spans.by_technique || {}).sort((a, b) => b[1] - a[1]);
+    if (byTech.length) {
+      box.appendChild(h("div", { class: "chips" },
+        byTech.map(([label, n]) => { const t = TECHS[techIndex(label)]; return h("a", { class: "chip", href: "#/corpus?technique=" + encodeURIComponent(label), title: t.definition || label },
+          h("i", { class: "sw", vars: { "--c": t.color } }), t.name, " ", h("b", { text: fmtInt(n) })); })));
+      box.lastChild.style.marginTop = "14px";
+    }
+    charts.textContent = "";
+    charts.appendChild(outletChart(stats));
+    charts.appendChild(timelineChart(stats));
+  }
+
+  function techKeys(labels) {
+    return h("div", { class: "keys", "aria-hidden": "true" }, labels.map((l) => { const t = TECHS[techIndex(l)]; return h("span", null, h("i", { class: "sw", vars: { "--c": t.color } }), t.name); }));
+  }
+
+  function techOrder(labels) {
+    return [...new Set(labels)].sort((a, b) => byRank(techIndex(a), techIndex(b)));
+  }
+
+  function outletChart(stats) {
+    const card = h("section", { class: "card block", "aria-labelledby": "pw-oc-h", id: "pw-outlet-chart" },
+      h("h2", { class: "sec", id: "pw-oc-h", text: "Techniques by outlet" }));
+    const by = (stats.spans && stats.spans.by_outlet) || {};
+    const rows = Object.entries(by).map(([o, m]) => [o, m, Object.values(m).reduce((x, y) => x + Number(y || 0), 0)])
+      .filter((r) => r[2] > 0).sort((a, b) => b[2] - a[2] || a[0].localeCompare(b[0]));
+    if (!rows.length) { card.appendChild(h("p", { class: "none", text: "No technique spans stored yet (run propwatch corpus analyze)." })); return card; }
+    const top = rows.slice(0, TOP_OUTLETS);
+    const max = top[0][2];
+    const labels = techOrder(top.flatMap((r) => Object.keys(r[1])));
+    const grid = h("div", { class: "hbars", role: "list" });
+    for (const [outlet, m, total] of top) {
+      const parts = labels.filter((l) => m[l] > 0);
+      const desc = outlet + ": " + plural(total, "span") + " — " + parts.map((l) => TECHS[techIndex(l)].name + " " + m[l]).join(", ");
+      const track = h("div", { class: "track", role: "img", "aria-label": desc });
+      for (const l of parts) {
+        const seg = h("i", { title: outlet + " · " + TECHS[techIndex(l)].name + ": " + m[l], vars: { "--c": TECHS[techIndex(l)].color } });
+        seg.style.width = (100 * m[l] / max).toFixed(2) + "%";
+        track.appendChild(seg);
+      }
+      grid.appendChild(h("a", { class: "ol", role: "listitem", href: "#/corpus?outlet=" + encodeURIComponent(outlet), title: outlet + " — show its articles", text: outlet }));
+      grid.appendChild(track);
+      grid.appendChild(h("span", { class: "tot", text: fmtInt(total) }));
+    }
+    card.appendChild(grid);
+    if (rows.length > TOP_OUTLETS) { card.appendChild(h("p", { class: "note", text: "Top " + TOP_OUTLETS + " of " + fmtInt(rows.length) + " outlets by number of spans." })); }
+    card.appendChild(techKeys(labels));
+    return card;
+  }
+
+  function monthRange(first, last) {
+    const out = [];
+    let [y, m] = first.split("-").map(Number);
+    const [ly, lm] = last.split("-").map(Number);
+    while ((y < ly || (y === ly && m <= lm)) && out.length < 600) {
+      out.push(y + "-" + String(m).padStart(2, "0"));
+      m++; if (m > 12) { m = 1; y++; }
+    }
+    return out;
+  }
+
+  function timelineChart(stats) {
+    const card = h("section", { class: "card block", "aria-labelledby": "pw-tl-h", id: "pw-timeline" },
+      h("h2", { class: "sec", id: "pw-tl-h", text: "Timeline: technique spans per month" }));
+    const rows = (stats.timeline || []).filter((r) => r && r.month && Number(r.count) > 0);
+    if (!rows.length) { card.appendChild(h("p", { class: "none", text: "No dated articles with technique spans." })); return card; }
+    const data = new Map();
+    for (const r of rows) {
+      const key = String(r.month);
+      if (!data.has(key)) { data.set(key, new Map()); }
+      const m = data.get(key);
+      m.set(String(r.technique), (m.get(String(r.technique)) || 0) + Number(r.count));
+    }
+    let months = [...data.keys()].sort();
+    if (months.every((x) => /^\d{4}-\d{2}$/.test(x))) { months = monthRange(months[0], months[months.length - 1]); }
+    const labels = techOrder(rows.map((r) => String(r.technique)));
+    const totals = months.map((mo) => [...(data.get(mo) || new Map()).values()].reduce((a, b) => a + b, 0));
+    const max = Math.max(...totals, 1);
+    const W = 640, H = 240, L = 40, R = 10, T = 12, B = 30;
+    const cw = (W - L - R) / months.length;
+    const bw = Math.max(2, Math.min(48, cw * 0.72));
+    const y = (v) => T + (H - T - B) * (1 - v / max);
+    const svg = s("svg", { class: "timeline", viewBox: "0 0 " + W + " " + H, role: "img",
+      "aria-label": "Technique spans per month, " + months[0] + " to " + months[months.length - 1] + ": " + months.map((mo, k) => mo + " " + totals[k]).join(", ") });
+    const nice = max <= 4 ? [0, max] : [0, Math.round(max / 2), max];
+    for (const v of nice) {
+      svg.appendChild(s("line", { class: v ? "grid" : "axis", x1: L, x2: W - R, y1: y(v), y2: y(v) }));
+      svg.appendChild(s("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end" }, fmtInt(v)));
+    }
+    const every = Math.ceil(months.length / 10);
+    months.forEach((mo, k) => {
+      const x = L + k * cw + (cw - bw) / 2;
+      let acc = 0;
+      const m = data.get(mo) || new Map();
+      for (const l of labels) {
+        const v = m.get(l) || 0;
+        if (!v) { continue; }
+        const t = TECHS[techIndex(l)];
+        svg.appendChild(s("rect", { class: "seg", x: x.toFixed(1), y: y(acc + v).toFixed(1), width: bw.toFixed(1), height: Math.max(0.5, y(acc) - y(acc + v)).toFixed(1), fill: t.color },
+          s("title", null, mo + " · " + t.name + ": " + v)));
+        acc += v;
+      }
+      if (k % every === 0) { svg.appendChild(s("text", { x: (L + k * cw + cw / 2).toFixed(1), y: H - 10, "text-anchor": "middle" }, mo)); }
+    });
+    card.appendChild(svg);
+    card.appendChild(techKeys(labels));
+    return card;
+  }
+
+  // ------------------------------------------------------------------ article page
+
+  async function articlePage(root, r) {
+    const id = r.arg;
+    document.title = "Article · propwatch";
+    root.appendChild(h("p", { class: "crumb" }, h("a", { href: state.corpusHash, text: "← Back to the corpus" })));
+    const slot = h("div", null, spinnerLine("Loading the article…"));
+    root.appendChild(slot);
+    let analysis;
+    try {
+      [analysis] = await Promise.all([getArticle(id), loadTechniques().catch(() => TECHS)]);
+    } catch (err) {
+      slot.textContent = "";
+      slot.appendChild(err.code === "no_store" ? noStoreNote(err) : errorBox(err, err.status === 404 ? "No such article." : "Could not load the article."));
+      return;
+    }
+    document.title = (analysis.title || analysis.id) + " · propwatch";
+    slot.textContent = "";
+    const by = h("p", { class: "byline" });
+    if (analysis.outlet) { by.appendChild(h("span", { text: analysis.outlet })); }
+    by.appendChild(h("span", { text: analysis.published || "undated" }));
+    by.appendChild(h("span", null, h("code", { text: analysis.id })));
+    slot.appendChild(h("header", { class: "pagehead" }, h("h1", { text: analysis.title || analysis.id }), by));
+    const base = safeName(analysis.id);
+    const view = analysisView(analysis, {
+      heading: false,
+      downloads: [
+        { label: "Download JSON", kind: "json", run: async () => saveBlob(new Blob([JSON.stringify(analysis, null, 2)], { type: "application/json" }), base + ".propwatch.json") },
+        { label: "Download HTML report", kind: "html", run: async () => saveBlob(await api("/api/articles/" + encodeURIComponent(id) + "/report.html", { as: "blob" }), base + ".report.html") },
+      ],
+    });
+    slot.appendChild(view.node);
+    const reuse = h("section", { class: "card block", id: "pw-reuse", "aria-labelledby": "pw-reuse-h" },
+      h("h2", { class: "sec", id: "pw-reuse-h", text: "Text reuse" }), spinnerLine("Looking for passages shared with other articles…"));
+    reuse.style.marginTop = "18px";
+    slot.appendChild(reuse);
+    renderArticleReuse(reuse, analysis, view);
+  }
+
+  async function renderArticleReuse(box, analysis, view) {
+    const id = String(analysis.id);
+    const q = "?article=" + encodeURIComponent(id);
+    let pairs, clusters;
+    try {
+      [pairs, clusters] = await Promise.all([api("/api/reuse/pairs" + q), api("/api/reuse/clusters" + q).catch(() => [])]);
+    } catch (err) {
+      box.lastChild.remove();
+      box.appendChild(errorBox(err, "Could not load the reuse links."));
+      return;
+    }
+    box.lastChild.remove();
+    pairs = (Array.isArray(pairs) ? pairs : []).filter((p) => p.a === id || p.b === id);
+    if (!pairs.length) {
+      box.appendChild(h("p", { class: "none", text: "No passage of this article was found in another stored article." }));
+    } else {
+      box.appendChild(h("p", { class: "note", text: plural(pairs.length, "passage") + " shared with other articles. Choose one to compare it side by side; changed words are marked." }));
+      const list = h("ul", { class: "links", id: "pw-links" });
+      const compare = h("div", { id: "pw-compare", "aria-live": "polite" });
+      const buttons = [];
+      pairs.sort((x, y) => (y.score - x.score) || 0);
+      pairs.forEach((p, k) => {
+        const mine = p.a === id ? [p.a_start, p.a_end] : [p.b_start, p.b_end];
+        const other = p.a === id ? p.b : p.a;
+        const name = h("span", { class: "lt", text: other });
+        const b = h("button", { type: "button", "aria-pressed": "false", "data-other": other },
+          name, h("span", { class: "lm", text: "characters " + fmtInt(mine[0]) + "–" + fmtInt(mine[1]) + " here · " + pct(p.score) + " match" }));
+        getArticle(other).then((o) => { name.textContent = (o.outlet ? o.outlet + " — " : "") + (o.title || other); }, () => {});
+        b.addEventListener("click", async () => {
+          buttons.forEach((x) => x.setAttribute("aria-pressed", String(x === b)));
+          compare.textContent = "";
+          compare.appendChild(spinnerLine("Loading both passages…"));
+          const pv = await pairView(p, { leftId: id });
+          compare.textContent = "";
+          const toU = view.toU;
+          compare.appendChild(h("div", { class: "row" },
+            h("button", { type: "button", class: "btn small", text: "Show this passage in the article",
+              onclick: () => selectInText(view.textEl, toU(mine[0]), toU(mine[1])) }),
+            h("a", { class: "btn small", href: articleHash(other), text: "Open the other article" })));
+          compare.appendChild(pv);
+        });
+        buttons.push(b);
+        list.appendChild(h("li", null, b));
+      });
+      box.appendChild(list);
+      box.appendChild(compare);
+      buttons[0].click();
+    }
+    clusters = (Array.isArray(clusters) ? clusters : []).filter((c) => (c.members || []).some((m) => m.id === id));
+    if (clusters.length) {
+      box.appendChild(h("h3", { class: "sec", text: "Reprint clusters" }));
+      box.lastChild.style.marginTop = "18px";
+      box.appendChild(clusterList(clusters, id));
+    }
+  }
+
+  function clusterList(clusters, currentId) {
+    const ol = h("ol", { class: "clusters" });
+    for (const c of clusters) {
+      const members = c.members || [];
+      const ids = [...new Set(members.map((m) => m.id))];
+      const originEl = c.origin
+        ? [h("span", { class: "badge origin", text: "origin" }), " ", c.origin === currentId ? h("b", { text: "this article" }) : h("a", { href: articleHash(c.origin), text: c.origin })]
+        : [h("span", { class: "badge", text: "origin unknown" })];
+      ol.appendChild(h("li", null,
+        h("b", { text: "Cluster " + c.cluster }), " · " + plural(ids.length, "article") + " · ", originEl,
+        c.origin_note ? h("span", { class: "note", text: " — " + c.origin_note }) : null,
+        h("ul", { class: "members" }, members.map((m) => h("li", null,
+          m.id === currentId ? h("b", { text: m.id }) : h("a", { href: articleHash(m.id), text: m.id }),
+          " · characters " + fmtInt(m.start) + "–" + fmtInt(m.end))))));
+    }
+    return ol;
+  }
+
+  // ------------------------------------------------------------------ reuse page
+
+  async function reusePage(root) {
+    document.title = "Reuse · propwatch";
+    root.appendChild(h("header", { class: "pagehead" }, h("h1", { text: "Text reuse" }),
+      h("p", { class: "lede", text: "Passages that appear in more than one stored article, aligned word by word, and the reprint clusters they form." })));
+    const slot = h("div", null, spinnerLine("Loading reuse links…"));
+    root.appendChild(slot);
+    let pairs, clusters, stats;
+    try {
+      [pairs, clusters, stats] = await Promise.all([api("/api/reuse/pairs"), api("/api/reuse/clusters").catch(() => []), getStats().catch(() => null)]);
+    } catch (err) {
+      slot.textContent = "";
+      slot.appendChild(err.code === "no_store" ? noStoreNote(err) : errorBox(err, "Could not load the reuse links."));
+      return;
+    }
+    slot.textContent = "";
+    if (stats && stats.reuse && typeof stats.reuse === "object") {
+      const flat = Object.entries(stats.reuse).filter(([, v]) => typeof v === "number" || typeof v === "string");
+      if (flat.length) {
+        slot.appendChild(h("div", { class: "card block" }, h("h2", { class: "sec", text: "Latest reuse run" }),
+          h("div", { class: "chips" }, flat.map(([k, v]) => h("span", { class: "chip" }, k.replace(/_/g, " ") + ": ", h("b", { text: typeof v === "number" ? fmtInt(v) : v }))))));
+      }
+    }
+    pairs = Array.isArray(pairs) ? pairs : [];
+    const card = h("section", { class: "card listing", "aria-labelledby": "pw-pairs-h" },
+      h("div", { class: "lhead" }, h("h2", { class: "sec", id: "pw-pairs-h", text: "Shared passages" }), h("span", { class: "note", text: plural(pairs.length, "link") })));
+    slot.appendChild(card);
+    const compare = h("div", { class: "card block", id: "pw-compare", hidden: true });
+    if (!pairs.length) {
+      card.appendChild(h("p", { class: "block none", text: "No reuse found yet. Run propwatch reuse --db on the corpus." }));
+    } else {
+      const shown = pairs.slice(0, 300);
+      const tbody = h("tbody");
+      shown.forEach((p) => {
+        const btn = h("button", { type: "button", class: "btn small", text: "Compare" });
+        btn.addEventListener("click", async () => {
+          compare.hidden = false;
+          compare.textContent = "";
+          compare.appendChild(spinnerLine("Loading both passages…"));
+          const pv = await pairView(p);
+          compare.textContent = "";
+          compare.appendChild(h("h2", { class: "sec", text: "Side by side" }));
+          compare.appendChild(pv);
+          compare.scrollIntoView({ behavior: "smooth", block: "start" });
+        });
+        tbody.appendChild(h("tr", null,
+          h("td", { class: "t" }, h("a", { href: articleHash(p.a), text: p.a }), h("span", { class: "id", text: "characters " + fmtInt(p.a_start) + "–" + fmtInt(p.a_end) })),
+          h("td", { class: "t" }, h("a", { href: articleHash(p.b), text: p.b }), h("span", { class: "id", text: "characters " + fmtInt(p.b_start) + "–" + fmtInt(p.b_end) })),
+          h("td", { class: "n", text: pct(p.score) }),
+          h("td", null, btn)));
+      });
+      card.appendChild(h("div", { class: "tablewrap" }, h("table", null,
+        h("thead", null, h("tr", null, h("th", { scope: "col", text: "Article A" }), h("th", { scope: "col", text: "Article B" }),
+          h("th", { scope: "col", class: "n", text: "Match" }), h("th", { scope: "col", text: "" }))), tbody)));
+      if (pairs.length > shown.length) { card.appendChild(h("p", { class: "block note", text: "Showing the first " + shown.length + " links." })); }
+    }
+    slot.appendChild(compare);
+    clusters = Array.isArray(clusters) ? clusters : [];
+    if (clusters.length) {
+      slot.appendChild(h("section", { class: "card block" }, h("h2", { class: "sec", text: "Reprint clusters (" + clusters.length + ")" }), clusterList(clusters.slice(0, 200), null)));
+    }
+  }
+
+  // ------------------------------------------------------------------ router
+
+  function parseHash() {
+    const raw = location.hash.replace(/^#\/?/, "");
+    const qpos = raw.indexOf("?");
+    const path = qpos >= 0 ? raw.slice(0, qpos) : raw;
+    const params = new URLSearchParams(qpos >= 0 ? raw.slice(qpos + 1) : "");
+    const parts = path.split("/");
+    let arg = parts.slice(1).join("/");
+    try { arg = decodeURIComponent(arg); } catch (e) { /* keep raw */ }
+    return { name: parts[0] || "analyze", arg, params };
+  }
+
+  const PAGES = { analyze: analyzePage, corpus: corpusPage, article: articlePage, reuse: reusePage };
+
+  async function route(force) {
+    const r = parseHash();
+    hidePopup();
+    for (const a of document.querySelectorAll(".nav a")) {
+      const on = a.getAttribute("data-route") === (r.name === "article" ? "corpus" : r.name);
+      if (on) { a.setAttribute("aria-current", "page"); } else { a.removeAttribute("aria-current"); }
+    }
+    if (!force && current && current.name === r.name && current.update) { current.update(r); return; }
+    const seq = ++routeSeq;
+    main.textContent = "";
+    const root = h("div", { class: "page page-" + r.name });
+    main.appendChild(root);
+    const page = PAGES[r.name];
+    if (!page) {
+      current = { name: r.name };
+      root.appendChild(errorBox({ message: "There is no page “" + r.name + "”." }, "Not found."));
+      root.appendChild(h("p", null, h("a", { href: "#/analyze", text: "Go to Analyze" })));
+      return;
+    }
+    current = { name: r.name };
+    try {
+      const out = await page(root, r);
+      if (seq === routeSeq && out && out.update) { current.update = out.update; }
+    } catch (err) {
+      if (seq === routeSeq) { root.appendChild(errorBox(err, "This page failed to load.")); }
+    }
+  }
+
+  window.addEventListener("hashchange", () => route(false));
+  window.addEventListener("unhandledrejection", (e) => {
+    // never a blank page: show anything that escaped as a message
+    const root = main.firstElementChild || main;
+    root.appendChild(errorBox(e.reason || "unknown error", "Something went wrong."));
+  });
+  loadTechniques().catch(() => {});
+  route(true);
+})();

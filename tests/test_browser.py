@@ -1,0 +1,446 @@
+"""The web UI in a real browser: Playwright drives Debian's Chromium against the real FastAPI
+app, served by uvicorn on a free 127.0.0.1 port in a background thread, over a small corpus
+built from ``examples/``.
+
+Skips (with the reason) when playwright, fastapi/uvicorn or /usr/bin/chromium is missing. On a
+failure a screenshot goes to ``tests/artifacts/``; every run leaves screenshots of the
+analyze, corpus and article pages in ``/tmp/ui-shots/`` for a person to look at.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import socket
+import threading
+import time
+from pathlib import Path
+from urllib.parse import quote, unquote
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+_missing = [name for name in ("playwright", "fastapi", "uvicorn", "python_multipart")
+            if importlib.util.find_spec(name) is None]
+_why = None
+if _missing:
+    _why = (f"browser tests need {', '.join(_missing)}: pip install playwright "
+            "'propwatch[server]' (browser: Debian's chromium, no download)")
+elif not Path(CHROMIUM).exists():
+    _why = f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)"
+if _why:
+    # CI sets PROPWATCH_REQUIRE_BROWSER=1: there a missing browser is a failure, not a skip
+    if os.environ.get("PROPWATCH_REQUIRE_BROWSER"):
+        raise RuntimeError(_why)
+    pytest.skip(_why, allow_module_level=True)
+
+import uvicorn  # noqa: E402
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+HARBOR = EXAMPLES / "harbor-daily-2023-05-04-grain-blockade.txt"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+SHOTS = Path("/tmp/ui-shots")
+HOSTILE = '<img src=x onerror=alert(1)><script>alert(2)</script>'
+TIMEOUT_MS = 20_000
+
+
+# --------------------------------------------------------------------------- the server
+
+
+class _Server:
+    """uvicorn serving ``app`` on a socket bound here (no port race), in a daemon thread."""
+
+    def __init__(self, app) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.server.install_signal_handlers = lambda: None  # older uvicorn, not the main thread
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
+                                       daemon=True, name="uvicorn-ui-tests")
+
+    def __enter__(self) -> "_Server":
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.sock.close()
+
+
+@pytest.fixture(scope="module")  # torn down with the module: playwright leaves an event loop running
+def corpus_db(tmp_path_factory) -> str:
+    """A corpus store holding the two example articles, their spans and their reuse run."""
+    from propwatch.pipeline import analyze_corpus, reuse_corpus
+
+    db = tmp_path_factory.mktemp("ui-corpus") / "corpus.db"
+    reuse_corpus([str(EXAMPLES)], db=str(db))
+    analyze_corpus(str(db))
+    return str(db)
+
+
+@pytest.fixture(scope="module")  # torn down with the module: playwright leaves an event loop running
+def server(corpus_db) -> str:
+    from propwatch.server.app import ServerSettings, create_app
+
+    with _Server(create_app(ServerSettings(db=corpus_db, token=None))) as srv:
+        yield srv.url
+
+
+@pytest.fixture(scope="module")  # torn down with the module: playwright leaves an event loop running
+def locked_server() -> str:
+    """No corpus store, and a token: the UI must ask for it and hide the corpus browser."""
+    from propwatch.server.app import ServerSettings, create_app
+
+    with _Server(create_app(ServerSettings(db=None, token="s3cret-token"))) as srv:
+        yield srv.url
+
+
+# --------------------------------------------------------------------------- the browser
+
+
+@pytest.fixture(scope="module")  # torn down with the module: playwright leaves an event loop running
+def browser():
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _shot_dirs():
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    yield
+
+
+@pytest.fixture
+def page(browser, request):
+    """A fresh page that records dialogs, script errors and console errors; a screenshot of
+    it goes to tests/artifacts/ when the test fails."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900},
+                                  accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.dialogs = []
+    page.errors = []
+
+    def on_dialog(dialog):
+        page.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.on("pageerror", lambda exc: page.errors.append(f"pageerror: {exc}"))
+    page.on("console", lambda msg: page.errors.append(f"console: {msg.text}")
+            if msg.type == "error" else None)
+    failed_before = request.session.testsfailed
+    try:
+        yield page
+    finally:
+        # the call phase's report is logged before teardown, so a failure is counted by now
+        if request.session.testsfailed > failed_before:
+            ARTIFACTS.mkdir(exist_ok=True)
+            name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)[-120:]
+            try:
+                page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+            except Exception:  # the page may be gone; the test failure says enough
+                pass
+        context.close()
+
+
+def assert_clean(page: Page, *, allow: tuple[str, ...] = ()) -> None:
+    """No dialog opened, no script error, no console error (a CSP violation is one)."""
+    assert page.dialogs == [], f"dialogs opened: {page.dialogs}"
+    errors = [e for e in page.errors if not any(a in e for a in allow)]
+    assert errors == [], f"browser errors: {errors}"
+
+
+def analyze(page: Page, base: str, text: str, *, title: str | None = None) -> None:
+    page.goto(f"{base}/#/analyze")
+    page.get_by_label("Article text").fill(text)
+    if title is not None:
+        page.get_by_label("Title (optional)").fill(title)
+    page.get_by_role("button", name="Analyze", exact=True).click()
+    expect(page.locator("#pw-result .layout")).to_be_visible()
+
+
+def hex_to_rgb(color: str) -> str:
+    c = color.lstrip("#")
+    if len(c) == 3:
+        c = "".join(ch * 2 for ch in c)
+    return "rgb({}, {}, {})".format(*(int(c[k:k + 2], 16) for k in (0, 2, 4)))
+
+
+def span_texts_in_page(page: Page) -> dict[int, str]:
+    """Span index -> the text of the highlight segments that lie under it, in order."""
+    found = page.evaluate("""() => {
+        const out = {};
+        for (const m of document.querySelectorAll('#pw-text mark.seg')) {
+            for (const i of m.dataset.s.split(' ')) { out[i] = (out[i] || '') + m.textContent; }
+        }
+        return out;
+    }""")
+    return {int(k): v for k, v in found.items()}
+
+
+# --------------------------------------------------------------------------- flows
+
+
+def test_analyze_shows_highlights_popup_and_downloads(page, server):
+    text = HARBOR.read_text(encoding="utf-8")
+    techniques = page.request.get(f"{server}/api/techniques").json()
+    colour = {t["name"]: t["color"] for t in techniques}
+    analyze(page, server, text)
+
+    marks = page.locator("#pw-text mark.seg")
+    assert marks.count() >= 1
+    single = page.locator("#pw-text mark.seg:not(.multi)").first
+    single.scroll_into_view_if_needed()
+    single.hover()
+    popup = page.locator("#pw-pop")
+    expect(popup).to_be_visible()
+    name = popup.locator(".pn").first.inner_text()
+    assert name in colour, f"popup names no technique: {name!r}"
+    assert "%" in popup.locator(".ps").first.inner_text()
+    bg = single.evaluate("m => getComputedStyle(m).backgroundColor")
+    assert bg == hex_to_rgb(colour[name]), (bg, name)
+
+    # the summary panel and the legend agree with the API's answer
+    api = page.request.post(f"{server}/api/analyze", data=json.dumps({"text": text}),
+                            headers={"Content-Type": "application/json"}).json()
+    expect(page.locator("#pw-n-spans b")).to_have_text(str(api["summary"]["spans"]))
+    assert page.locator(".legend li.tech").count() == len(api["summary"]["techniques"])
+    expect(page.locator(".panel")).to_contain_text(api["detector"])
+
+    # keyboard: Tab onto a highlight shows the popup too
+    page.mouse.move(5, 5)
+    expect(popup).to_be_hidden()
+    marks.first.focus()
+    expect(popup).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(popup).to_be_hidden()
+
+    page.screenshot(path=str(SHOTS / "analyze.png"), full_page=False)
+    page.screenshot(path=str(SHOTS / "analyze-full.png"), full_page=True)
+
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download JSON").click()
+    data = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))
+    assert data["spans"] == api["spans"] and data["text"] == text
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download HTML report").click()
+    assert info.value.suggested_filename.endswith(".html")
+    html = Path(info.value.path()).read_text(encoding="utf-8")
+    assert html.lstrip().lower().startswith("<!doctype html")
+    assert_clean(page)
+
+
+def test_toggle_technique_hides_and_restores_its_highlights(page, server):
+    analyze(page, server, HARBOR.read_text(encoding="utf-8"))
+    box = page.locator(".legend input[type=checkbox]").first
+    t = box.get_attribute("data-t")
+    lit = page.locator(f'#pw-text mark.seg[data-v~="{t}"]')
+    before = lit.count()
+    assert before > 0
+    visible_before = page.locator("#pw-text mark.seg:not(.off)").count()
+
+    box.focus()
+    page.keyboard.press("Space")  # the toggle works from the keyboard
+    expect(box).not_to_be_checked()
+    expect(lit).to_have_count(0)
+    assert page.locator("#pw-text mark.seg:not(.off)").count() < visible_before
+    only_t = page.locator(f'#pw-text mark.seg[data-t="{t}"]')
+    if only_t.count():
+        assert only_t.first.evaluate("m => getComputedStyle(m).backgroundColor") in (
+            "rgba(0, 0, 0, 0)", "transparent")
+        assert only_t.first.get_attribute("tabindex") is None
+
+    box.click()
+    expect(box).to_be_checked()
+    expect(lit).to_have_count(before)
+    assert page.locator("#pw-text mark.seg:not(.off)").count() == visible_before
+    assert_clean(page)
+
+
+def test_corpus_search_opens_article_with_reuse_side_by_side(page, server):
+    page.goto(f"{server}/#/corpus")
+    expect(page.locator("#pw-outlet-chart .track i").first).to_be_visible()
+    expect(page.locator("#pw-timeline")).to_be_visible()
+    page.get_by_label("Search the articles").fill("grain")
+    page.get_by_role("button", name="Search").click()
+    rows = page.locator("#pw-results tbody tr")
+    expect(rows.first).to_be_visible()
+    assert rows.count() == 2, "both example articles mention grain"
+    assert "q=grain" in page.url
+    page.screenshot(path=str(SHOTS / "corpus.png"), full_page=True)
+
+    link = rows.locator("a", has_text="starve").first  # the Harbor Daily article
+    link.click()
+    expect(page).to_have_url(re.compile(r"#/article/"))
+    article_id = unquote(page.url.split("#/article/", 1)[1])
+    expect(page.locator("#pw-text mark.seg").first).to_be_visible()
+    article = page.request.get(f"{server}/api/articles/{quote(article_id, safe='')}").json()
+    assert page.locator("#pw-text").text_content() == article["text"]
+
+    # its reuse link, compared side by side (the first link is opened by itself)
+    pairs = page.request.get(f"{server}/api/reuse/pairs",
+                             params={"article": article_id}).json()
+    assert pairs, "the example articles share a paragraph"
+    expect(page.locator("#pw-links button").first).to_have_attribute("aria-pressed", "true")
+    texts = page.locator("#pw-compare .pair .ptext")
+    expect(texts).to_have_count(2)
+    shown = texts.evaluate_all("els => els.map(e => [e.dataset.article, +e.dataset.start, "
+                               "+e.dataset.end, e.textContent])")
+    assert shown[0][0] == article_id, "this article's passage is on the left"
+    for other_id, start, end, passage in shown:
+        other = page.request.get(f"{server}/api/articles/{quote(other_id, safe='')}").json()
+        assert passage == other["text"][start:end]
+    page.locator("#pw-reuse").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "article-reuse.png"), full_page=False)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(SHOTS / "article.png"), full_page=True)
+
+    page.get_by_role("link", name="← Back to the corpus").click()
+    expect(page.get_by_label("Search the articles")).to_have_value("grain")
+    assert_clean(page)
+
+
+def test_hostile_article_is_shown_literally_and_runs_nothing(page, server):
+    body = HOSTILE + "\nThey are traitors and vile cowards who will destroy everything we love."
+    analyze(page, server, body, title=HOSTILE)
+    page.wait_for_timeout(300)  # time for an onerror to fire, if an <img> had been made
+    assert page.locator("#pw-text").text_content() == body
+    expect(page.locator(".atitle")).to_have_text(HOSTILE)
+    assert page.locator("main img, main script").count() == 0
+    page.locator("#pw-text mark.seg").first.hover()  # the popup quotes the text literally too
+    expect(page.locator("#pw-pop")).to_be_visible()
+    assert page.locator("#pw-pop img, #pw-pop script").count() == 0
+    assert page.evaluate("document.querySelectorAll('img').length") == 0
+    assert_clean(page)
+
+
+def test_emoji_before_a_span_keeps_offsets_exact(page, server):
+    text = HARBOR.read_text(encoding="utf-8")
+    cut = text.index("\n", 400) + 1  # a paragraph start before most spans
+    text = "🚢🌾 " + text[:cut] + "😡🔥 " + text[cut:]
+    api = page.request.post(f"{server}/api/analyze", data=json.dumps({"text": text}),
+                            headers={"Content-Type": "application/json"}).json()
+    after = [s for s in api["spans"] if s["start"] > cut]
+    assert after, "the test needs spans after the emoji"
+    analyze(page, server, text)
+    shown = span_texts_in_page(page)
+    for i, span in enumerate(api["spans"]):
+        if span["end"] > span["start"]:
+            assert shown.get(i) == span["text"] == text[span["start"]:span["end"]], i
+    assert page.locator("#pw-text").text_content() == text
+    assert_clean(page)
+
+
+def test_empty_input_gives_a_clear_message(page, server):
+    page.goto(f"{server}/#/analyze")
+    page.get_by_role("button", name="Analyze", exact=True).click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Nothing to analyse")
+    assert_clean(page)
+
+
+def test_file_upload_is_analysed(page, server, tmp_path):
+    path = tmp_path / "article.txt"
+    path.write_text(HARBOR.read_text(encoding="utf-8"), encoding="utf-8")
+    page.goto(f"{server}/#/analyze")
+    page.locator("#pw-file").set_input_files(str(path))
+    expect(page.locator("#pw-file-info")).to_contain_text("article.txt")
+    expect(page.get_by_label("Article text")).to_be_disabled()
+    page.get_by_role("button", name="Analyze", exact=True).click()
+    expect(page.locator("#pw-text mark.seg").first).to_be_visible()
+    assert_clean(page)
+
+
+def test_token_prompt_and_no_store_note(page, locked_server):
+    page.goto(f"{locked_server}/#/analyze")
+    token = page.locator("#pw-token")
+    expect(page.get_by_label("Article text")).to_be_visible()
+    page.get_by_label("Article text").fill("They are traitors and vile cowards.")
+    page.get_by_role("button", name="Analyze", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("token")
+    expect(token).to_be_visible()
+    page.locator("#pw-token-input").fill("s3cret-token")
+    page.get_by_role("button", name="Use token").click()
+    expect(token).to_be_hidden()
+    page.get_by_role("button", name="Analyze", exact=True).click()
+    expect(page.locator("#pw-result .layout")).to_be_visible()
+    assert page.evaluate("sessionStorage.getItem('propwatch.token')") == "s3cret-token"
+
+    page.goto(f"{locked_server}/#/corpus")
+    expect(page.get_by_role("note")).to_contain_text("No corpus here")
+    expect(page.locator("#pw-search")).to_be_hidden()
+    # the browser logs the refused requests (401, 404) as console errors: expected here
+    assert_clean(page, allow=("401", "404", "Failed to load resource"))
+
+
+def test_reuse_page_compares_a_pair(page, server):
+    page.goto(f"{server}/#/reuse")
+    compare = page.get_by_role("button", name="Compare").first
+    compare.click()
+    texts = page.locator("#pw-compare .pair .ptext")
+    expect(texts).to_have_count(2)
+    expect(page.locator("#pw-compare .pair del, #pw-compare .pair ins").first).to_be_visible()
+    page.screenshot(path=str(SHOTS / "reuse.png"), full_page=True)
+    assert_clean(page)
+
+
+def test_overlapping_spans_are_striped_and_both_in_the_popup(page, server):
+    """The detector rarely overlaps spans, so the answer is made here (the real API shape)."""
+    text = "🌾 Intro. They are evil traitors and 🐍 cowards, all of them. The end."
+
+    def span(phrase, technique, score):
+        start = text.index(phrase)  # a Python str counts code points, as the API does
+        return {"start": start, "end": start + len(phrase), "technique": technique,
+                "score": score, "reason": f"test <b>{technique}</b>", "text": phrase}
+
+    spans = [span("evil traitors and 🐍 cowards", "Name_Calling,Labeling", 0.8),
+             span("traitors and 🐍 cowards, all of them", "Loaded_Language", 0.55)]
+    answer = {"schema_version": 1, "detector": "test", "id": "t", "source": None, "title": None,
+              "outlet": None, "url": None, "published": None,
+              "summary": {"spans": 2, "techniques": {"Name_Calling,Labeling": 1,
+                                                     "Loaded_Language": 1},
+                          "covered_characters": 40, "coverage": 0.6},
+              "spans": spans, "boilerplate": [[len(text) - 8, len(text)]], "text": text}
+    page.route("**/api/analyze", lambda route: route.fulfill(
+        status=200, content_type="application/json", body=json.dumps(answer)))
+    analyze(page, server, text)
+    shown = span_texts_in_page(page)
+    assert shown == {0: spans[0]["text"], 1: spans[1]["text"]}
+    both = page.locator('#pw-text mark.seg[data-s="0 1"]')
+    expect(both).to_have_count(1)
+    expect(both).to_have_text("traitors and 🐍 cowards")
+    expect(both).to_have_class(re.compile(r"\bmulti\b"))
+    assert "repeating-linear-gradient" in both.evaluate("m => m.style.background")
+    both.hover()
+    pop = page.locator("#pw-pop")
+    expect(pop).to_contain_text("2 overlapping techniques here")
+    expect(pop.locator(".pe")).to_have_count(2)
+    expect(pop).to_contain_text("Why: test <b>Loaded_Language</b>")  # literal, not markup
+    expect(page.locator("#pw-text .bp").last).to_have_text("The end.")
+    page.screenshot(path=str(SHOTS / "overlap.png"))
+    # hiding one technique leaves the other's single colour, no stripes
+    page.get_by_role("checkbox", name=re.compile("Loaded language")).uncheck()
+    expect(both).not_to_have_class(re.compile(r"\bmulti\b"))
+    assert both.evaluate("m => m.style.background") == ""
+    assert_clean(page)
