@@ -84,3 +84,19 @@ def test_tc_span_with_two_gold_techniques_needs_both():
 def test_tc_empty_prediction():
     result = score_tc(predicted=[], gold=[("a", 0, 5, "Doubt")])
     assert result.micro.f1 == 0.0
+
+
+def test_expected_calibration_error_by_hand():
+    from propwatch.evaluate import expected_calibration_error
+
+    # bin 0.9: scores 0.9, 0.9 vs outcomes 1, 0 -> gap 0.4; bin 0.1: 0.1 vs 0.1 -> 0
+    assert expected_calibration_error([0.9, 0.9, 0.1, 0.1], [1, 0, 0.1, 0.1]) == pytest.approx(0.2)
+    assert expected_calibration_error([], []) == 0.0
+
+
+def test_isotonic_fit_is_monotone_and_pools_violators():
+    from propwatch.evaluate import isotonic_fit
+
+    xs, ys = isotonic_fit([0.1, 0.2, 0.3, 0.4], [0.0, 1.0, 0.0, 1.0])
+    assert ys == sorted(ys)
+    assert ys == [0.0, 0.5, 1.0]

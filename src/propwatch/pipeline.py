@@ -10,9 +10,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
+import numpy as np
+
 from .config import Settings, load_settings
 from .detect import Detector, get_detector
-from .doc import Analysis, Article
+from .doc import Analysis, Article, merge_ranges
 from .errors import InputError, PropwatchError, UsageError
 from .evaluate import PRF, TCScore, score_si, score_tc
 from .ingest import article_from_text, iter_articles
@@ -119,6 +121,74 @@ def evaluate_detector(*, split: str = "dev", data: str | None = None,
                       round(time.perf_counter() - began, 2))
 
 
+def threshold_table(*, split: str = "dev", data: str | None = None,
+                    detector: Detector | None = None,
+                    thresholds: Sequence[float] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+                    ) -> list[dict]:
+    """SI precision, recall and F1 of a detector at each span threshold on a PTC split."""
+    detector = detector or get_detector()
+    loaded = load_split(split, data)
+    gold: dict[str, list] = defaultdict(list)
+    for row in loaded.labels:
+        gold[row.article_id].append((row.start, row.end))
+    predicted: dict[float, dict[str, list]] = {t: {} for t in thresholds}
+    for article in loaded.articles:
+        for t, spans in detector.spans_at_thresholds(article, thresholds).items():
+            predicted[t][article.id] = spans
+    rows = []
+    for t in thresholds:
+        prf = score_si(predicted=predicted[t], gold=gold)
+        rows.append({"threshold": t, "precision": round(prf.precision, 4),
+                     "recall": round(prf.recall, 4), "f1": round(prf.f1, 4),
+                     "spans": sum(len(v) for v in predicted[t].values())})
+    return rows
+
+
+def span_calibration(*, split: str = "dev", data: str | None = None,
+                     detector: Detector | None = None, seed: int = 0) -> dict:
+    """How well raw span scores predict the share of a span's characters in gold spans: ECE
+    of the raw scores, ECE after an isotonic map cross-fitted over two halves of the split,
+    and the map fitted on the whole split (to store with the artifact)."""
+    import random
+
+    from .evaluate import expected_calibration_error, isotonic_fit
+
+    detector = detector or get_detector()
+    loaded = load_split(split, data)
+    gold: dict[str, list] = defaultdict(list)
+    for row in loaded.labels:
+        gold[row.article_id].append((row.start, row.end))
+    per_article = []
+    for article in loaded.articles:
+        ranges = merge_ranges(gold.get(article.id, []))
+        found = []
+        for start, end, score, *_ in detector.find_spans(article):
+            covered = sum(max(0, min(end, e) - max(start, s)) for s, e in ranges)
+            found.append((score, covered / (end - start)))
+        per_article.append(found)
+    order = list(range(len(per_article)))
+    random.Random(seed).shuffle(order)
+    halves = [set(order[0::2]), set(order[1::2])]
+    crossed_scores, crossed_outcomes = [], []
+    for fit_half, apply_half in ((0, 1), (1, 0)):
+        fit = [p for i in halves[fit_half] for p in per_article[i]]
+        xs, ys = isotonic_fit([s for s, _ in fit], [o for _, o in fit])
+        for i in halves[apply_half]:
+            for score, outcome in per_article[i]:
+                crossed_scores.append(float(np.interp(score, xs, ys)))
+                crossed_outcomes.append(outcome)
+    everything = [p for found in per_article for p in found]
+    raw_scores = [s for s, _ in everything]
+    outcomes = [o for _, o in everything]
+    xs, ys = isotonic_fit(raw_scores, outcomes)
+    return {"detector": detector.version, "split": split, "spans": len(everything),
+            "ece_raw": round(expected_calibration_error(raw_scores, outcomes), 4),
+            "ece_calibrated_crossfit": round(expected_calibration_error(crossed_scores,
+                                                                       crossed_outcomes), 4),
+            "mean_outcome": round(float(np.mean(outcomes)) if outcomes else 0.0, 4),
+            "calibration": {"x": [round(x, 5) for x in xs], "y": [round(y, 5) for y in ys]}}
+
+
 def classify_template(articles_dir: Path, template: Path, *,
                       detector: Detector | None = None) -> list[LabelRow]:
     """The TC task: fill in the technique of every row of a template (``id ? start end``)."""
@@ -163,7 +233,12 @@ def benchmark(*, split: str = "dev", data: str | None = None, detector_name: str
             analyze_article(article, detector=detector)
         timings.append(time.perf_counter() - began)
     best = min(timings)
-    return {"detector": detector.version, "split": split, "articles": len(articles),
+    tokenizer = getattr(detector, "tokenizer", None)  # subword detectors: report tokens/s too
+    tokens = {}
+    if tokenizer is not None:
+        count = sum(len(tokenizer.encode(a.text, add_special_tokens=False).ids) for a in articles)
+        tokens = {"subword_tokens": count, "tokens_per_s": round(count / best)}
+    return {"detector": detector.version, "split": split, "articles": len(articles), **tokens,
             "characters": characters, "model_load_s": round(load_seconds, 3),
             "seconds_best_of": round(best, 3), "repeat": repeat,
             "articles_per_s": round(len(articles) / best, 1),

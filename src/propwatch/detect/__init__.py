@@ -20,10 +20,15 @@ class Detector(Protocol):
     def classify(self, article: Article, spans: Sequence[tuple[int, int]]) -> list[str]:
         """The technique of each given span (the TC task)."""
 
+    def spans_at_thresholds(self, article: Article, thresholds: Sequence[float]
+                            ) -> dict[float, list[tuple[int, int]]]:
+        """The (start, end) spans each span threshold would give, from one pass of the model."""
+
 
 # name -> (module, class); modules import only when the detector is asked for.
 REGISTRY: dict[str, tuple[str, str]] = {
     "baseline": ("propwatch.detect.baseline", "BaselineDetector"),
+    "transformer": ("propwatch.detect.transformer", "TransformerDetector"),
 }
 DEFAULT = "baseline"
 

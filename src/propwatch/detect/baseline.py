@@ -21,6 +21,7 @@ from ..techniques import describe
 from .features import (STOPWORDS, ArticleContext, article_context, sentence_features,
                        span_features, token_features)
 from .linear import LinearModel
+from .calibration import calibrate
 from .tokens import trim
 
 NAME = "baseline"
@@ -65,6 +66,7 @@ class BaselineDetector:
 
     def __init__(self, model_dir: Path | None = None, threshold: float | None = None) -> None:
         model_dir = Path(model_dir) if model_dir else default_model_dir()
+        self.model_dir = model_dir
         try:
             self.meta = json.loads((model_dir / "meta.json").read_text(encoding="utf-8"))
             self.sentence_model = LinearModel.load(model_dir / "sentence.npz")
@@ -98,6 +100,14 @@ class BaselineDetector:
         return [span for sentence in self.tag(article, ctx)
                 for span in spans_from_probabilities(article.text, sentence.token_offsets,
                                                      sentence.inside, self.threshold)]
+
+    def spans_at_thresholds(self, article: Article, thresholds: Sequence[float]
+                            ) -> dict[float, list[tuple[int, int]]]:
+        """The spans each threshold would give, from one pass of the tagger."""
+        tagged = self.tag(article)
+        return {t: [(s, e) for sentence in tagged for s, e, _ in spans_from_probabilities(
+                    article.text, sentence.token_offsets, sentence.inside, t)]
+                for t in thresholds}
 
     # ------------------------------------------------------------ technique classification
     def rank_techniques(self, article: Article, spans: Sequence[tuple[int, int]],
@@ -148,5 +158,6 @@ class BaselineDetector:
             label = self.technique_model.classes[best]
             reason = (f"span tagger {score:.2f}; {describe(label).name.lower()} {row[best]:.2f}"
                       + self._cue_text(feats, best))
-            spans.append(Span(start, end, label, round(min(max(score, 0.0), 1.0), 4), reason))
+            spans.append(Span(start, end, label,
+                              round(calibrate(score, self.meta.get("calibration")), 4), reason))
         return spans

