@@ -92,6 +92,19 @@ def span_extra_features(text: str, start: int, end: int) -> list[float]:
             float(np.log1p(end - start) / 5.0), quoted]
 
 
+def _runs(inside: np.ndarray, threshold: float, merge_gap: int) -> list[list[int]]:
+    """Subword indices of each span: those at or above the threshold, with runs joined across
+    gaps of at most ``merge_gap`` subwords (the partial-credit metric punishes fragments)."""
+    above = np.flatnonzero(inside >= threshold)
+    runs: list[list[int]] = []
+    for k in above.tolist():
+        if runs and k - runs[-1][-1] - 1 <= merge_gap:
+            runs[-1].extend(range(runs[-1][-1] + 1, k + 1))
+        else:
+            runs.append([k])
+    return runs
+
+
 def _widen_to_words(text: str, start: int, end: int) -> tuple[int, int]:
     """Spans start and end on word edges: a run that stops inside a word takes all of it."""
     while start > 0 and _WORD_CHAR.match(text[start - 1]) and _WORD_CHAR.match(text[start]):
@@ -127,6 +140,7 @@ class TransformerDetector:
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
             raise ModelError.make("E202", path=model_dir) from exc
         self.threshold = float(threshold if threshold is not None else self.meta["threshold"])
+        self.merge_gap = int(self.meta.get("merge_gap", 8))
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------ the encoder
@@ -167,13 +181,8 @@ class TransformerDetector:
         found = []
         for window, (bio, hidden) in zip(windows, encoded or self._encode(windows)):
             inside = bio[:, 1] + bio[:, 2]  # P(B) + P(I): the subword is inside a span
-            run: list[int] = []
-            for k, p in enumerate(list(inside) + [0.0]):
-                if p >= threshold:
-                    run.append(k)
-                elif run:
-                    found.append(self._span(article.text, window, hidden, inside, run))
-                    run = []
+            for run in _runs(inside, threshold, self.merge_gap):
+                found.append(self._span(article.text, window, hidden, inside, run))
         return [f for f in found if f is not None]
 
     def spans_at_thresholds(self, article: Article, thresholds: Sequence[float]
