@@ -256,7 +256,7 @@ def _has_latin(token: str) -> bool:
 def _clean_outlet(value: str) -> str | None:
     """Trim an outlet name; drop leading/trailing words in another script from a Latin name.
 
-    Scraped datelines such as "خبرگزاری Herat Afghan Voice Agency(AVA)" prefix the name with
+    Scraped datelines such as "خبرگزاری Lakeside Press Agency(LPA)" prefix the name with
     the word for "news agency" in the site's language. Names wholly in one script stay as
     they are.
     """
