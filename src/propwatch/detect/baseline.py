@@ -22,6 +22,7 @@ from .features import (STOPWORDS, ArticleContext, article_context, sentence_feat
                        span_features, token_features)
 from .linear import LinearModel
 from .calibration import calibrate
+from .labels import pick_labels
 from .tokens import trim
 
 NAME = "baseline"
@@ -122,15 +123,7 @@ class BaselineDetector:
     def classify(self, article: Article, spans: Sequence[tuple[int, int]]) -> list[str]:
         """One technique per given span; a span given twice gets its two likeliest techniques."""
         probs, _ = self.rank_techniques(article, spans)
-        classes = self.technique_model.classes
-        seen: dict[tuple[int, int], int] = {}
-        labels = []
-        for row, span in zip(probs, spans):
-            rank = seen.get(span, 0)
-            seen[span] = rank + 1
-            order = np.argsort(-row)
-            labels.append(classes[order[min(rank, len(order) - 1)]])
-        return labels
+        return pick_labels(spans, probs, self.technique_model.classes)
 
     def _cue_text(self, feats: dict, class_index: int) -> str:
         """The span's own content words that pushed most toward the technique, in words."""

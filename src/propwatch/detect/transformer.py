@@ -21,6 +21,7 @@ from ..doc import Article, Span
 from ..errors import ModelError
 from ..techniques import LABELS, describe
 from .calibration import calibrate
+from .labels import pick_labels
 from .tokens import split_sentences, trim
 
 NAME = "transformer"
@@ -217,8 +218,7 @@ class TransformerDetector:
         """One technique per given span; a span given twice gets its two likeliest."""
         windows = encode_article(article, self.tokenizer)
         encoded = self._encode(windows)
-        seen: dict[tuple[int, int], int] = {}
-        labels = []
+        rows = []
         for start, end in spans:
             best_window, best_idx = None, []
             for w, window in enumerate(windows):
@@ -232,8 +232,5 @@ class TransformerDetector:
                 hidden = encoded[best_window][1]
                 probs = self._technique_probs(article.text, hidden, best_idx[0], best_idx[-1],
                                               start, end)
-            rank = seen.get((start, end), 0)
-            seen[(start, end)] = rank + 1
-            order = np.argsort(-probs)
-            labels.append(LABELS[int(order[min(rank, len(order) - 1)])])
-        return labels
+            rows.append(probs)
+        return pick_labels(spans, rows, LABELS)
