@@ -63,9 +63,10 @@ def script_hash(js: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(js.encode("utf-8")).digest()).decode() + "'"
 
 
-def page(template: str, *, js_name: str, **values: str) -> str:
-    """Fill a page template; inline CSS and JS; pin the script with a CSP hash."""
-    js = resource(js_name)
+def page(template: str, *, js_names: Sequence[str], **values: str) -> str:
+    """Fill a page template; inline the CSS and the scripts (in order, as one script); pin the
+    script with a CSP hash."""
+    js = "\n".join(resource(name) for name in js_names)
     csp = (
         "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
         f"script-src {script_hash(js)}; base-uri 'none'; form-action 'none'"

@@ -303,7 +303,7 @@ def render_html(analysis: Analysis, *, index_href: str | None = None) -> str:
     coverage = float(summary["coverage"])
     return page(
         "report.html",
-        js_name="report.js",
+        js_names=("report.js",),
         page_title=esc(f"{title} — propwatch report"),
         nav=nav,
         title=esc(title),
@@ -370,7 +370,7 @@ def render_index(entries: Sequence[tuple[Analysis, str]]) -> str:
     n = len(entries)
     return page(
         "index.html",
-        js_name="index.js",
+        js_names=("table-sort.js", "index.js"),
         n_articles=str(n),
         articles_word="article" if n == 1 else "articles",
         n_spans=str(n_spans),

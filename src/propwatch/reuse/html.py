@@ -579,7 +579,7 @@ def _render_index(result: ReuseResult, articles: Mapping[str, Article],
     n = len(articles)
     return page(
         "reuse-index.html",
-        js_name="reuse-page.js",
+        js_names=("table-sort.js", "reuse-page.js"),
         reuse_css=resource("reuse-page.css"),
         page_title=esc(f"propwatch text reuse — {_plural(n, 'article')}"),
         title=esc(f"Text reuse across {_plural(n, 'article')}"),
@@ -597,7 +597,7 @@ def _render_cluster_page(view: _ClusterView, links: Sequence[ReuseLink], ctx: _C
     cid = view.cluster.id
     return page(
         "reuse-cluster.html",
-        js_name="reuse-page.js",
+        js_names=("table-sort.js", "reuse-page.js"),
         reuse_css=resource("reuse-page.css"),
         page_title=esc(f"Cluster {cid} — propwatch text reuse"),
         title=f"Cluster <code>{esc(cid)}</code>",

@@ -17,28 +17,5 @@
       });
     });
   }
-  var heads = Array.prototype.slice.call(table.tHead.rows[0].cells);
-  heads.forEach(function (th, col) {
-    var kind = th.getAttribute("data-k");
-    if (!kind) { return; }
-    th.tabIndex = 0;
-    function sort() {
-      var asc = th.getAttribute("aria-sort") !== "ascending";
-      heads.forEach(function (h) { h.removeAttribute("aria-sort"); });
-      th.setAttribute("aria-sort", asc ? "ascending" : "descending");
-      function key(r) {
-        var c = r.cells[col];
-        if (!c) { return ""; }
-        return kind === "num" ? Number(c.getAttribute("data-v") || 0) : c.textContent.trim().toLowerCase();
-      }
-      rows.sort(function (a, b) {
-        var x = key(a), y = key(b);
-        var d = x < y ? -1 : x > y ? 1 : 0;
-        return asc ? d : -d;
-      });
-      rows.forEach(function (r) { body.appendChild(r); });
-    }
-    th.addEventListener("click", sort);
-    th.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sort(); } });
-  });
+  sortableTable(table, rows);
 })();
