@@ -102,7 +102,7 @@ class BodyLimitMiddleware:
                     413, "too_large", too_large_message(self.limit)))
                 return
         received = 0
-        started = False
+        watched = _ResponseWatch(send)
 
         async def counted() -> Message:
             nonlocal received
@@ -113,17 +113,11 @@ class BodyLimitMiddleware:
                     raise BodyTooLarge(self.limit)
             return message
 
-        async def watch(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
         try:
-            await self.app(scope, counted, watch)
+            await self.app(scope, counted, watched)
         except BodyTooLarge:
             # Raised where no exception handler runs (a middleware that read the body).
-            if started:
+            if watched.started:
                 raise
             await _answer(scope, receive, send,
                           error_response(413, "too_large", too_large_message(self.limit)))
@@ -140,20 +134,27 @@ class CatchAllMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def watch(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        watched = _ResponseWatch(send)
         try:
-            await self.app(scope, receive, watch)
+            await self.app(scope, receive, watched)
         except Exception:  # noqa: BLE001 - the point of this middleware
             log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
-            if not started:
+            if not watched.started:
                 await internal_error_response()(scope, receive, send)
+
+
+class _ResponseWatch:
+    """A ``send`` that passes messages on and notes whether the response has started (after
+    which an error can no longer be answered with a response of its own)."""
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self.send(message)
 
 
 async def _answer(scope: Scope, receive: Receive, send: Send, response: Any) -> None:
