@@ -99,12 +99,10 @@ def evaluate_detector(*, split: str = "dev", data: str | None = None,
     loaded = load_split(split, data)
     began = time.perf_counter()
     gold_si: dict[str, list] = defaultdict(list)
-    gold_tc = []
-    for row in loaded.labels:
-        gold_si[row.article_id].append((row.start, row.end))
-        gold_tc.append((row.article_id, row.start, row.end, row.technique))
+    gold_tc = [(row.article_id, row.start, row.end, row.technique) for row in loaded.labels]
     by_article: dict[str, list[LabelRow]] = defaultdict(list)
     for row in loaded.labels:
+        gold_si[row.article_id].append((row.start, row.end))
         by_article[row.article_id].append(row)
     predicted_si, predicted_tc = {}, []
     for n, article in enumerate(loaded.articles, 1):
