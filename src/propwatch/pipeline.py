@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 import numpy as np
 
 from .config import Settings, load_settings
-from .detect import Detector, get_detector
+from .detect import DEFAULT, Detector, get_detector
 from .doc import Analysis, Article, merge_ranges
 from .errors import InputError, PropwatchError, UsageError
 from .evaluate import PRF, TCScore, score_si, score_tc
@@ -215,7 +215,7 @@ def peak_rss_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
-def benchmark(*, split: str = "dev", data: str | None = None, detector_name: str = "baseline",
+def benchmark(*, split: str = "dev", data: str | None = None, detector_name: str = DEFAULT,
               repeat: int = 3) -> dict:
     """Articles per second (SI + TC, best of ``repeat`` runs; model load timed apart) and the
     process's peak memory for analysing a PTC split."""

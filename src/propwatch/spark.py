@@ -12,6 +12,7 @@ import time
 from functools import partial
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
+from .detect import DEFAULT
 from .doc import Article, Span
 from .reuse.spark import find_reuse_spark, require_pyspark, spark_session
 
@@ -45,7 +46,7 @@ def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
-def analyze_corpus_spark(db_path: str, *, detector_name: str = "baseline",
+def analyze_corpus_spark(db_path: str, *, detector_name: str = DEFAULT,
                          spark: "SparkSession | None" = None, partitions: int | None = None,
                          threshold: float | None = None, batch_size: int = 10_000) -> dict:
     """Detect techniques in every article of the corpus at ``db_path`` on Spark and store the

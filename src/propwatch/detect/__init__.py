@@ -30,7 +30,7 @@ REGISTRY: dict[str, tuple[str, str]] = {
     "baseline": ("propwatch.detect.baseline", "BaselineDetector"),
     "transformer": ("propwatch.detect.transformer", "TransformerDetector"),
 }
-DEFAULT = "baseline"
+DEFAULT = "transformer"  # config.Settings.detector names it too (a test keeps them equal)
 
 _cache: dict[tuple[str, float | None], Detector] = {}
 _lock = threading.Lock()

@@ -28,6 +28,7 @@ from .tokens import trim
 NAME = "baseline"
 VERSION = "baseline-crf-v1"
 INSIDE = "I"
+REPETITION_FEATURES = ("occ=", "before=", "cfreq=")  # see features.span_features
 
 
 def default_model_dir() -> Path:
@@ -112,10 +113,15 @@ class BaselineDetector:
 
     # ------------------------------------------------------------ technique classification
     def rank_techniques(self, article: Article, spans: Sequence[tuple[int, int]],
-                        ctx: ArticleContext | None = None) -> tuple[np.ndarray, list[dict]]:
-        """Technique probabilities for each given span (rows follow ``spans``)."""
+                        ctx: ArticleContext | None = None, *, repetition: bool = True
+                        ) -> tuple[np.ndarray, list[dict]]:
+        """Technique probabilities for each given span (rows follow ``spans``);
+        ``repetition=False`` leaves out the article-level repetition features (ablation)."""
         ctx = ctx or article_context(article)
         rows = [span_features(ctx, s, e, spans) for s, e in spans]
+        if not repetition:
+            rows = [{k: v for k, v in row.items() if not k.startswith(REPETITION_FEATURES)}
+                    for row in rows]
         if not rows:
             return np.zeros((0, len(self.technique_model.classes))), rows
         return self.technique_model.predict_proba(rows), rows

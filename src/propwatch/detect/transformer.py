@@ -1,5 +1,6 @@
 """The transformer detector: all-MiniLM-L6-v2 fine-tuned on PTC train (BIO tagging over
-subwords for spans, a span head for techniques), run with onnxruntime, tokenizers and numpy.
+subwords for spans, a span head for techniques), run with onnxruntime, tokenizers and numpy,
+and blended with the baseline's CRF marginals and technique classifier (:class:`Decoding`).
 
 Artifact in ``propwatch/models/transformer/``: ``encoder.onnx`` (int8), ``span_head.npz``,
 ``tokenizer.json`` and ``meta.json``, written by ``propwatch train transformer``.
@@ -25,7 +26,7 @@ from .labels import pick_labels
 from .tokens import split_sentences, trim
 
 NAME = "transformer"
-VERSION = "minilm-l6-ptc-v1"
+VERSION = "minilm-l6-ptc-v2"
 LABELS_BIO = ("O", "B", "I")
 MAX_TOKENS = 254  # subwords per window, plus [CLS] and [SEP]
 _WORD_CHAR = re.compile(r"\w")
@@ -56,9 +57,10 @@ def load_tokenizer(path: Path):
     return tokenizer
 
 
-def encode_article(article: Article, tokenizer) -> list[Window]:
-    """Pack the article's sentences into windows of at most MAX_TOKENS subwords; a longer
-    sentence is cut into pieces. Each subword keeps its offsets into ``article.text``."""
+def encode_article(article: Article, tokenizer, pack: bool = True) -> list[Window]:
+    """Pack the article's sentences into windows of at most MAX_TOKENS subwords (with
+    ``pack=False``, one sentence per window: no context); a longer sentence is cut into pieces.
+    Each subword keeps its offsets into ``article.text``."""
     cls, sep = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
     windows: list[Window] = []
     ids: list[int] = []
@@ -68,7 +70,7 @@ def encode_article(article: Article, tokenizer) -> list[Window]:
         s_ids = list(enc.ids)
         s_offsets = [(sentence.start + a, sentence.start + b) for a, b in enc.offsets]
         while s_ids:
-            if len(ids) + len(s_ids) > MAX_TOKENS and ids:
+            if ids and (len(ids) + len(s_ids) > MAX_TOKENS or not pack):
                 windows.append(Window(ids, offsets, cls, sep))
                 ids, offsets = [], []
             take = min(len(s_ids), MAX_TOKENS - len(ids))
@@ -93,17 +95,70 @@ def span_extra_features(text: str, start: int, end: int) -> list[float]:
             float(np.log1p(end - start) / 5.0), quoted]
 
 
-def _runs(inside: np.ndarray, threshold: float, merge_gap: int) -> list[list[int]]:
-    """Subword indices of each span: those at or above the threshold, with runs joined across
-    gaps of at most ``merge_gap`` subwords (the partial-credit metric punishes fragments)."""
-    above = np.flatnonzero(inside >= threshold)
+@dataclass(frozen=True)
+class Decoding:
+    """How the two taggers' subword probabilities become spans and techniques (meta.json
+    ``decoding``; chosen on PTC dev by ``propwatch evaluate --detector transformer --tune``).
+
+    A subword's inside-probability is ``tagger_weight`` × MiniLM's P(B)+P(I) plus the rest ×
+    the baseline CRF's marginal for the word it lies in. Subwords at or above ``threshold``
+    make up spans, joined across gaps of at most ``merge_gap`` subwords (the partial-credit
+    metric punishes fragments); a span is kept when its peak reaches ``threshold +
+    keep_margin``. Techniques blend the two classifiers log-linearly, ``technique_weight`` on
+    MiniLM's span head; then Repetition is multiplied by ``repetition_boost`` for a span whose
+    phrase already occurred earlier in the article (document-level matching)."""
+
+    tagger_weight: float = 1.0
+    threshold: float = 0.3
+    keep_margin: float = 0.0
+    merge_gap: int = 8
+    technique_weight: float = 1.0
+    repetition_boost: float = 1.0
+
+    @staticmethod
+    def from_meta(meta: dict, threshold: float | None = None) -> "Decoding":
+        fields = dict(meta.get("decoding") or {"threshold": meta.get("threshold", 0.3),
+                                                 "merge_gap": meta.get("merge_gap", 8)})
+        if threshold is not None:
+            fields["threshold"] = float(threshold)
+        return Decoding(**fields)
+
+
+def decode_runs(inside: np.ndarray, threshold: float, keep: float, merge_gap: int
+                ) -> list[list[int]]:
+    """Subword indices of each span: those at or above ``threshold``, joined across gaps of at
+    most ``merge_gap`` subwords; runs whose peak stays under ``keep`` are dropped."""
     runs: list[list[int]] = []
-    for k in above.tolist():
+    for k in np.flatnonzero(inside >= threshold).tolist():
         if runs and k - runs[-1][-1] - 1 <= merge_gap:
             runs[-1].extend(range(runs[-1][-1] + 1, k + 1))
         else:
             runs.append([k])
-    return runs
+    return [run for run in runs if float(inside[run].max()) >= keep]
+
+
+def blend_techniques(own: np.ndarray, other: np.ndarray, weight: float) -> np.ndarray:
+    """Log-linear blend of two technique distributions (rows), renormalised."""
+    logits = weight * np.log(own + 1e-9) + (1.0 - weight) * np.log(other + 1e-9)
+    logits -= logits.max(axis=-1, keepdims=True)
+    probs = np.exp(logits)
+    return probs / probs.sum(axis=-1, keepdims=True)
+
+
+def occurs_earlier(lower_text: str, start: int, end: int) -> bool:
+    """Whether the span's phrase (case-folded) already occurs before it in the article."""
+    phrase = lower_text[start:end]
+    return bool(phrase.strip()) and lower_text.find(phrase, 0, start) >= 0
+
+
+def boost_repetition(probs: np.ndarray, earlier: Sequence[bool], factor: float) -> np.ndarray:
+    """Multiply P(Repetition) by ``factor`` in the rows whose phrase occurred earlier in the
+    article (``earlier``, see :func:`occurs_earlier`), and renormalise."""
+    if factor == 1.0 or not any(earlier):
+        return probs
+    probs = probs.copy()
+    probs[np.asarray(earlier, dtype=bool), LABELS.index("Repetition")] *= factor
+    return probs / probs.sum(axis=1, keepdims=True)
 
 
 def _widen_to_words(text: str, start: int, end: int) -> tuple[int, int]:
@@ -115,13 +170,58 @@ def _widen_to_words(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def word_probabilities(windows: Sequence[Window], tagged) -> list[np.ndarray]:
+    """The baseline CRF's inside-probability of the word each subword lies in (0 outside)."""
+    starts, ends, probs = [], [], []
+    for sentence in tagged:
+        for (s, e), p in zip(sentence.token_offsets, sentence.inside):
+            starts.append(s)
+            ends.append(e)
+            probs.append(float(p))
+    order = np.argsort(starts, kind="stable")
+    starts_a = np.asarray(starts, dtype=np.int64)[order]
+    ends_a = np.asarray(ends, dtype=np.int64)[order]
+    probs_a = np.asarray(probs, dtype=np.float32)[order]
+    out = []
+    for window in windows:
+        sub_starts = np.fromiter((s for s, _ in window.offsets), dtype=np.int64,
+                                 count=len(window.offsets))
+        at = np.searchsorted(starts_a, sub_starts, side="right") - 1
+        inside = np.zeros(len(window.offsets), dtype=np.float32)
+        ok = (at >= 0)
+        ok[ok] &= ends_a[at[ok]] > sub_starts[ok]
+        inside[ok] = probs_a[at[ok]]
+        out.append(inside)
+    return out
+
+
+@dataclass
+class Encoded:
+    """One article through both models: windows, MiniLM outputs and the blended
+    inside-probabilities; the baseline's article context is kept for technique features."""
+
+    windows: list[Window]
+    hidden: list[np.ndarray]
+    bio: list[np.ndarray]  # MiniLM P(O), P(B), P(I) per subword
+    crf: list[np.ndarray]  # baseline CRF marginal per subword
+    ctx: object
+
+    @property
+    def tagger(self) -> list[np.ndarray]:
+        """MiniLM's P(B)+P(I) per subword: the probability it lies inside a span."""
+        return [b[:, 1] + b[:, 2] for b in self.bio]
+
+
 class TransformerDetector:
-    """Finds propaganda spans and names their techniques with the fine-tuned MiniLM."""
+    """Finds propaganda spans and names their techniques with the fine-tuned MiniLM, helped by
+    the baseline's CRF marginals and technique classifier (see :class:`Decoding`)."""
 
     name = NAME
     version = VERSION
 
     def __init__(self, model_dir: Path | None = None, threshold: float | None = None) -> None:
+        from .baseline import BaselineDetector
+
         model_dir = Path(model_dir) if model_dir else default_model_dir()
         self.model_dir = model_dir
         try:
@@ -138,14 +238,17 @@ class TransformerDetector:
             self.tokenizer = load_tokenizer(model_dir / "tokenizer.json")
             with np.load(model_dir / "span_head.npz") as head:
                 self.head_weight, self.head_bias = head["weight"], head["bias"]
-        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+            self.decoding = Decoding.from_meta(self.meta, threshold)
+        except (OSError, ValueError, KeyError, RuntimeError, TypeError) as exc:
             raise ModelError.make("E202", path=model_dir) from exc
-        self.threshold = float(threshold if threshold is not None else self.meta["threshold"])
-        self.merge_gap = int(self.meta.get("merge_gap", 8))
+        self.threshold = self.decoding.threshold
+        self.baseline = BaselineDetector()
+        classes = list(self.baseline.technique_model.classes)
+        self._baseline_order = [classes.index(label) for label in LABELS]
         self._lock = threading.Lock()
 
-    # ------------------------------------------------------------ the encoder
-    def _encode(self, windows: Sequence[Window], batch: int = 8):
+    # ------------------------------------------------------------ the models
+    def _run_encoder(self, windows: Sequence[Window], batch: int = 8):
         """(BIO probabilities (n, 3), hidden states (n, h)) for each window's subwords."""
         out = []
         for b in range(0, len(windows), batch):
@@ -163,52 +266,103 @@ class TransformerDetector:
                 out.append((bio[row, 1:n + 1], hidden[row, 1:n + 1]))
         return out
 
-    def _technique_probs(self, text: str, hidden: np.ndarray, first: int, last: int,
-                         start: int, end: int) -> np.ndarray:
+    def encode(self, article: Article, pack: bool = True) -> Encoded:
+        """Both taggers over the article, once; everything else decodes from this."""
+        from .features import article_context
+
+        windows = encode_article(article, self.tokenizer, pack)
+        outputs = self._run_encoder(windows)
+        ctx = article_context(article)
+        return Encoded(windows, [h for _, h in outputs], [b for b, _ in outputs],
+                       word_probabilities(windows, self.baseline.tag(article, ctx)), ctx)
+
+    def _head_probs(self, hidden: np.ndarray, first: int, last: int,
+                    extras: list[float]) -> np.ndarray:
         states = hidden[first:last + 1]
         rep = np.concatenate([states.mean(0), states[0], states[-1],
-                              np.array(span_extra_features(text, start, end), np.float32)])
+                              np.array(extras, np.float32)])
         logits = self.head_weight @ rep + self.head_bias
         logits -= logits.max()
         probs = np.exp(logits)
         return probs / probs.sum()
 
+    def technique_probs(self, article: Article, encoded: Encoded,
+                        spans: Sequence[tuple[int, int]]) -> np.ndarray:
+        """Technique probabilities (rows follow ``spans``, columns follow LABELS): MiniLM's span
+        head blended with the baseline classifier."""
+        if not spans:
+            return np.zeros((0, len(LABELS)))
+        d = self.decoding
+        lower = article.text.lower()
+        return boost_repetition(
+            blend_techniques(*self.technique_sources(article, encoded, spans), d.technique_weight),
+            [occurs_earlier(lower, s, e) for s, e in spans], d.repetition_boost)
+
+    def technique_sources(self, article: Article, encoded: Encoded,
+                          spans: Sequence[tuple[int, int]], *, repetition: bool = True
+                          ) -> tuple[np.ndarray, np.ndarray]:
+        """The two opinions blended by :meth:`technique_probs`: MiniLM's span head over the
+        window holding most of the span, and the baseline classifier (columns follow LABELS).
+        ``repetition=False`` hides from both how often the phrase recurs (ablation)."""
+        own = []
+        for start, end in spans:
+            best_window, best_idx = None, []
+            for w, window in enumerate(encoded.windows):
+                idx = [k for k, (s, e) in enumerate(window.offsets)
+                       if e > s and s < end and start < e]
+                if len(idx) > len(best_idx):
+                    best_window, best_idx = w, idx
+            if best_window is None:  # nothing to encode (e.g. only boilerplate): no opinion
+                own.append(np.full(len(LABELS), 1.0 / len(LABELS)))
+            else:
+                extras = span_extra_features(article.text, start, end)
+                if not repetition:
+                    extras[0] = extras[1] = 0.0
+                own.append(self._head_probs(encoded.hidden[best_window], best_idx[0],
+                                            best_idx[-1], extras))
+        other, _ = self.baseline.rank_techniques(article, spans, encoded.ctx,
+                                                 repetition=repetition)
+        return np.array(own).reshape(len(spans), len(LABELS)), other[:, self._baseline_order]
+
     # ------------------------------------------------------------ span identification
     def find_spans(self, article: Article, threshold: float | None = None,
-                   encoded=None) -> list[tuple[int, int, float, np.ndarray]]:
-        """(start, end, score, technique probabilities) of each span found."""
-        threshold = self.threshold if threshold is None else threshold
-        windows = encode_article(article, self.tokenizer)
+                   encoded: Encoded | None = None, decoding: Decoding | None = None
+                   ) -> list[tuple[int, int, float, str]]:
+        """(start, end, score, evidence) of each span found; score is the run's mean blended
+        inside-probability."""
+        d = decoding or self.decoding
+        threshold = d.threshold if threshold is None else threshold
+        encoded = encoded or self.encode(article)
+        text = article.text
         found = []
-        for window, (bio, hidden) in zip(windows, encoded or self._encode(windows)):
-            inside = bio[:, 1] + bio[:, 2]  # P(B) + P(I): the subword is inside a span
-            for run in _runs(inside, threshold, self.merge_gap):
-                found.append(self._span(article.text, window, hidden, inside, run))
-        return [f for f in found if f is not None]
+        for window, tagger, crf in zip(encoded.windows, encoded.tagger, encoded.crf):
+            inside = d.tagger_weight * tagger + (1.0 - d.tagger_weight) * crf
+            for run in decode_runs(inside, threshold, threshold + d.keep_margin, d.merge_gap):
+                start, end = window.offsets[run[0]][0], window.offsets[run[-1]][1]
+                start, end = trim(text, *_widen_to_words(text, start, end))
+                if end > start:
+                    evidence = (f"MiniLM tagger {float(np.mean(tagger[run])):.2f}, "
+                                f"CRF {float(np.mean(crf[run])):.2f}")
+                    found.append((start, end, float(np.mean(inside[run])), evidence))
+        return found
 
     def spans_at_thresholds(self, article: Article, thresholds: Sequence[float]
                             ) -> dict[float, list[tuple[int, int]]]:
-        """The spans each threshold would give, from one pass of the encoder."""
-        encoded = self._encode(encode_article(article, self.tokenizer))
+        """The spans each threshold would give, from one pass of the models."""
+        encoded = self.encode(article)
         return {t: [(s, e) for s, e, _, _ in self.find_spans(article, t, encoded)]
                 for t in thresholds}
 
-    def _span(self, text, window, hidden, inside, run):
-        start, end = window.offsets[run[0]][0], window.offsets[run[-1]][1]
-        start, end = _widen_to_words(text, start, end)
-        start, end = trim(text, start, end)
-        if end <= start:
-            return None
-        probs = self._technique_probs(text, hidden, run[0], run[-1], start, end)
-        return start, end, float(np.mean(inside[run])), probs
-
     def detect(self, article: Article) -> list[Span]:
+        encoded = self.encode(article)
+        found = self.find_spans(article, encoded=encoded)
+        probs = self.technique_probs(article, encoded, [(s, e) for s, e, _, _ in found])
         spans = []
-        for start, end, score, probs in self.find_spans(article):
-            best = int(np.argmax(probs))
+        for (start, end, score, evidence), row in zip(found, probs):
+            best = int(np.argmax(row))
             label = LABELS[best]
-            reason = (f"MiniLM span tagger {score:.2f}; {describe(label).name.lower()} "
-                      f"{probs[best]:.2f}")
+            reason = (f"span {score:.2f} ({evidence}); {describe(label).name.lower()} "
+                      f"{row[best]:.2f}")
             spans.append(Span(start, end, label,
                               round(calibrate(score, self.meta.get("calibration")), 4), reason))
         return spans
@@ -216,21 +370,5 @@ class TransformerDetector:
     # ------------------------------------------------------------ technique classification
     def classify(self, article: Article, spans: Sequence[tuple[int, int]]) -> list[str]:
         """One technique per given span; a span given twice gets its two likeliest."""
-        windows = encode_article(article, self.tokenizer)
-        encoded = self._encode(windows)
-        rows = []
-        for start, end in spans:
-            best_window, best_idx = None, []
-            for w, window in enumerate(windows):
-                idx = [k for k, (s, e) in enumerate(window.offsets) if e > s and s < end and start < e]
-                if len(idx) > len(best_idx):
-                    best_window, best_idx = w, idx
-            if best_window is None:
-                probs = np.full(len(LABELS), 1.0 / len(LABELS))
-                probs[LABELS.index("Loaded_Language")] += 1.0
-            else:
-                hidden = encoded[best_window][1]
-                probs = self._technique_probs(article.text, hidden, best_idx[0], best_idx[-1],
-                                              start, end)
-            rows.append(probs)
-        return pick_labels(spans, rows, LABELS)
+        probs = self.technique_probs(article, self.encode(article), spans)
+        return pick_labels(spans, probs, LABELS)

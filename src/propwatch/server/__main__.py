@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 
+from ..detect import DEFAULT
 from . import ServerSettings, serve
 
 
@@ -16,7 +17,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--db")
     parser.add_argument("--max-body-bytes", type=int, default=2_000_000)
     parser.add_argument("--timeout", type=float, default=30.0)
-    parser.add_argument("--detector", default="baseline")
+    parser.add_argument("--detector", default=DEFAULT)
     args = parser.parse_args(argv)
     settings = ServerSettings(db=args.db, token=os.environ.get("PROPWATCH_TOKEN") or None,
                               max_body_bytes=args.max_body_bytes,

@@ -11,6 +11,7 @@ from typing import Optional
 import typer
 
 from ..cliutil import err, fail
+from ..detect import DEFAULT
 from ..errors import PropwatchError
 from .settings import ServerSettings, require_server_extra
 
@@ -29,7 +30,7 @@ def serve_command(
                                        help="Refuse request bodies larger than this (413)."),
     timeout: float = typer.Option(30.0, "--timeout", min=0.001,
                                   help="Seconds one analysis may take before the answer is 503."),
-    detector: str = typer.Option("baseline", "--detector", "-d",
+    detector: str = typer.Option(DEFAULT, "--detector", "-d",
                                  help="Detector name (see 'propwatch detectors')."),
 ) -> None:
     """Serve the REST API (and the web UI) on http://HOST:PORT; API docs at /docs."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass
 
+from ..detect import DEFAULT
 from ..errors import UsageError
 
 MISSING_EXTRA = (
@@ -30,7 +31,7 @@ class ServerSettings:
     token: str | None = None  # when set, every /api route but /api/health needs it
     max_body_bytes: int = 2_000_000
     analysis_timeout_s: float = 30.0
-    detector: str = "baseline"
+    detector: str = DEFAULT
 
     def __post_init__(self) -> None:
         if not isinstance(self.max_body_bytes, int) or self.max_body_bytes <= 0:

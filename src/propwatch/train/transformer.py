@@ -8,6 +8,7 @@ weights: nothing is downloaded from a hub.
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import os
@@ -22,6 +23,7 @@ import numpy as np
 
 from ..detect.transformer import (LABELS_BIO, VERSION, encode_article, load_tokenizer,
                                    span_extra_features)
+from ..detect.tokens import split_sentences
 from ..doc import merge_ranges
 from ..ptc import Split, group_by_article, load_split
 from ..techniques import LABELS
@@ -38,6 +40,7 @@ class TransformerConfig:
     lr_heads: float = 1e-3
     warmup: float = 0.1
     span_loss_weight: float = 1.0
+    aux_loss_weight: float = 0.0  # auxiliary per-subword targets (sentence, techniques); 0: off
     threads: int = 2
     limit: int | None = None  # train on the first N articles only (smoke tests)
 
@@ -51,13 +54,30 @@ def base_model_dir() -> Path:
     return Path(list(spec.submodule_search_locations)[0]) / "model"
 
 
+def _auxiliary_targets(article, window, rows, sentences) -> np.ndarray:
+    """Per subword: does its sentence hold a span (column 0), and which techniques cover it
+    (one column per technique). Auxiliary training signal only; not exported."""
+    targets = np.zeros((len(window.ids), 1 + len(LABELS)), dtype=np.float32)
+    starts = [s.start for s in sentences]
+    for k, (s, e) in enumerate(window.offsets):
+        i = max(0, bisect.bisect_right(starts, s) - 1)
+        if sentences and any(r.start < sentences[i].end and sentences[i].start < r.end
+                             for r in rows):
+            targets[k, 0] = 1.0
+        for r in rows:
+            if e > s and s < r.end and r.start < e:
+                targets[k, 1 + LABELS.index(r.technique)] = 1.0
+    return targets
+
+
 def _examples(split: Split, tokenizer, with_spans: bool = True):
-    """Windows with BIO targets and the TC spans that fall inside them."""
+    """Windows with BIO targets, auxiliary targets and the TC spans that fall inside them."""
     labels_by_article = group_by_article(split.labels)
     out = []
     for article in split.articles:
         rows = labels_by_article.get(article.id, [])
         gold = merge_ranges((r.start, r.end) for r in rows)
+        sentences = split_sentences(article.text, article.content_ranges())
         for window in encode_article(article, tokenizer):
             bio = np.zeros(len(window.ids), dtype=np.int64)  # 0 = O
             for start, end in gold:
@@ -74,7 +94,7 @@ def _examples(split: Split, tokenizer, with_spans: bool = True):
                             window.offsets[idx[-1]][1] >= r.end - 2:
                         spans.append((idx[0], idx[-1], LABELS.index(r.technique),
                                       span_extra_features(article.text, r.start, r.end)))
-            out.append((window, bio, spans))
+            out.append((window, bio, spans, _auxiliary_targets(article, window, rows, sentences)))
     return out
 
 
@@ -96,13 +116,13 @@ def train_transformer(out_dir: Path, *, data: str | None = None,
         keep = {a.id for a in kept}
         split = Split(split.name, kept, [r for r in split.labels if r.article_id in keep])
     examples = _examples(split, tokenizer)
-    tokens = sum(len(w.ids) for w, _, _ in examples)
+    tokens = sum(len(example[0].ids) for example in examples)
     log(f"{len(split.articles)} articles -> {len(examples)} windows, {tokens} subword tokens")
 
     model = JointModel(AutoModel.from_pretrained(str(base)))
     params = [{"params": model.encoder.parameters(), "lr": config.lr_encoder},
-              {"params": list(model.token_head.parameters()) + list(model.span_head.parameters()),
-               "lr": config.lr_heads}]
+              {"params": list(model.token_head.parameters()) + list(model.span_head.parameters())
+               + list(model.aux_head.parameters()), "lr": config.lr_heads}]
     optimizer = torch.optim.AdamW(params, weight_decay=0.01)
     steps = math.ceil(len(examples) / config.batch_size) * config.epochs
     warm = max(1, int(steps * config.warmup))
@@ -116,7 +136,7 @@ def train_transformer(out_dir: Path, *, data: str | None = None,
         total = 0.0
         for b in range(0, len(order), config.batch_size):
             batch = [examples[i] for i in order[b:b + config.batch_size]]
-            loss = model.loss(batch, config.span_loss_weight)
+            loss = model.loss(batch, config.span_loss_weight, config.aux_loss_weight)
             optimizer.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -152,26 +172,35 @@ def _torch_modules():
             self.dropout = torch.nn.Dropout(0.1)
             self.token_head = torch.nn.Linear(hidden, len(LABELS_BIO))
             self.span_head = torch.nn.Linear(3 * hidden + 4, len(LABELS))
+            self.aux_head = torch.nn.Linear(hidden, 1 + len(LABELS))  # training signal only
 
         def forward(self, ids, mask):
             hidden = self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
             return self.token_head(self.dropout(hidden)), hidden
 
-        def loss(self, batch, span_weight: float):
-            width = max(len(w.ids) for w, _, _ in batch) + 2
+        def loss(self, batch, span_weight: float, aux_weight: float = 0.0):
+            width = max(len(example[0].ids) for example in batch) + 2
             ids = torch.zeros((len(batch), width), dtype=torch.long)
             mask = torch.zeros_like(ids)
             target = torch.full_like(ids, -100)
-            for row, (window, bio, _) in enumerate(batch):
+            aux_target = torch.zeros((len(batch), width, 1 + len(LABELS)))
+            aux_mask = torch.zeros((len(batch), width, 1))
+            for row, (window, bio, _, aux) in enumerate(batch):
                 n = len(window.ids)
                 ids[row, :n + 2] = torch.tensor([window.cls] + window.ids + [window.sep])
                 mask[row, :n + 2] = 1
                 target[row, 1:n + 1] = torch.from_numpy(bio)
+                aux_target[row, 1:n + 1] = torch.from_numpy(aux)
+                aux_mask[row, 1:n + 1] = 1.0
             logits, hidden = self(ids, mask)
             loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
                                                      target.reshape(-1), ignore_index=-100)
+            if aux_weight:
+                aux = torch.nn.functional.binary_cross_entropy_with_logits(
+                    self.aux_head(self.dropout(hidden)), aux_target, reduction="none")
+                loss = loss + aux_weight * (aux * aux_mask).sum() / (aux_mask.sum() * aux.shape[-1])
             reps, labels = [], []
-            for row, (_, _, spans) in enumerate(batch):
+            for row, (_, _, spans, _) in enumerate(batch):
                 for first, last, label, extra in spans:
                     states = hidden[row, first + 1:last + 2]
                     reps.append(torch.cat([states.mean(0), states[0], states[-1],
