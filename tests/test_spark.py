@@ -274,7 +274,8 @@ def test_analyze_corpus_stores_the_spans_the_local_pipeline_finds(spark, tmp_pat
         store.add_articles(articles)
         store.replace_spans("u-2", [], "old")
 
-    summary = analyze_corpus_spark(db, spark=spark, partitions=3, batch_size=4)
+    summary = analyze_corpus_spark(db, detector_name=detector.name, spark=spark, partitions=3,
+                                   batch_size=4)
     expected = {a.id: analyze_article(a, detector=detector) for a in articles}
     assert summary["articles"] == len(articles)
     assert summary["batches"] == 3

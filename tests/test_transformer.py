@@ -187,3 +187,20 @@ def test_repetition_boost_applies_to_later_occurrences_only():
     np.testing.assert_allclose(boosted[[0, 2]], uniform[[0, 2]])
     assert int(np.argmax(boosted[1])) == rep and boosted[1, rep] == pytest.approx(10 / (10 + 13))
     assert boost_repetition(uniform, earlier, 1.0) is uniform
+
+
+@pytest.mark.slow
+def test_ablation_rows_and_the_shipped_decoding_wins_on_dev(ptc_data, detector):
+    """The shipped decoding was chosen on dev by --tune over a superset of every ablation
+    setting, so no SI or TC variant without a piece may beat it there."""
+    from propwatch.tuning import transformer_ablation
+
+    rows = transformer_ablation(split="dev", data=ptc_data, detector=detector)
+    shipped = {r["task"]: r["f1"] for r in rows if "(shipped)" in r["variant"]}
+    assert set(shipped) == {"SI", "TC"}
+    for row in rows:
+        assert 0.0 <= row["f1"] <= 1.0
+        if row["variant"].startswith(("MiniLM tagger", "+ runs", "+ weak",
+                                      "MiniLM span head", "baseline classifier", "blend of")):
+            assert row["f1"] <= shipped[row["task"]] + 1e-9, row
+    assert any("no context" in r["variant"] for r in rows)

