@@ -204,3 +204,15 @@ def test_ablation_rows_and_the_shipped_decoding_wins_on_dev(ptc_data, detector):
                                       "MiniLM span head", "baseline classifier", "blend of")):
             assert row["f1"] <= shipped[row["task"]] + 1e-9, row
     assert any("no context" in r["variant"] for r in rows)
+
+
+def test_classification_skips_the_crf_but_span_finding_refuses_to(detector):
+    article = Article(id="x", text=TEXT)
+    light = detector.encode(article, tag=False)
+    assert light.crf == [] and light.windows
+    full = detector.encode(article)
+    spans = [(s, e) for s, e, _, _ in detector.find_spans(article, encoded=full)]
+    np.testing.assert_allclose(detector.technique_probs(article, light, spans),
+                               detector.technique_probs(article, full, spans))
+    with pytest.raises(ValueError, match="CRF"):
+        detector.find_spans(article, encoded=light)

@@ -206,7 +206,7 @@ class Encoded:
     windows: list[Window]
     hidden: list[np.ndarray]
     bio: list[np.ndarray]  # MiniLM P(O), P(B), P(I) per subword
-    crf: list[np.ndarray]  # baseline CRF marginal per subword
+    crf: list[np.ndarray]  # baseline CRF marginal per subword; [] when encoded for TC only
     ctx: object
 
     @property
@@ -269,15 +269,16 @@ class TransformerDetector:
                 out.append((bio[row, 1:n + 1], hidden[row, 1:n + 1]))
         return out
 
-    def encode(self, article: Article, pack: bool = True) -> Encoded:
-        """Both taggers over the article, once; everything else decodes from this."""
+    def encode(self, article: Article, pack: bool = True, *, tag: bool = True) -> Encoded:
+        """Both taggers over the article, once; everything else decodes from this. With
+        ``tag=False`` the baseline CRF is skipped: enough for techniques, not for spans."""
         from .features import article_context
 
         windows = encode_article(article, self.tokenizer, pack)
         outputs = self._run_encoder(windows)
         ctx = article_context(article)
-        return Encoded(windows, [h for _, h in outputs], [b for b, _ in outputs],
-                       word_probabilities(windows, self.baseline.tag(article, ctx)), ctx)
+        crf = word_probabilities(windows, self.baseline.tag(article, ctx)) if tag else []
+        return Encoded(windows, [h for _, h in outputs], [b for b, _ in outputs], crf, ctx)
 
     def _head_probs(self, hidden: np.ndarray, first: int, last: int,
                     extras: list[float]) -> np.ndarray:
@@ -338,6 +339,8 @@ class TransformerDetector:
         encoded = encoded or self.encode(article)
         text = article.text
         found = []
+        if len(encoded.crf) != len(encoded.windows):
+            raise ValueError("spans need the CRF marginals: encode(article) without tag=False")
         for window, tagger, crf in zip(encoded.windows, encoded.tagger, encoded.crf):
             inside = d.tagger_weight * tagger + (1.0 - d.tagger_weight) * crf
             for run in decode_runs(inside, threshold, threshold + d.keep_margin, d.merge_gap):
@@ -373,5 +376,5 @@ class TransformerDetector:
     # ------------------------------------------------------------ technique classification
     def classify(self, article: Article, spans: Sequence[tuple[int, int]]) -> list[str]:
         """One technique per given span; a span given twice gets its two likeliest."""
-        probs = self.technique_probs(article, self.encode(article), spans)
+        probs = self.technique_probs(article, self.encode(article, tag=False), spans)
         return pick_labels(spans, probs, LABELS)
