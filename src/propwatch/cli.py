@@ -318,9 +318,9 @@ def evaluate(
             if write:
                 meta_path = model.model_dir / "meta.json"
                 meta = json.loads(meta_path.read_text(encoding="utf-8"))
-                meta.pop("merge_gap", None)
+                for superseded in ("merge_gap", "threshold"):  # the decoding holds them now
+                    meta.pop(superseded, None)
                 meta["decoding"] = figures["decoding"]
-                meta["threshold"] = figures["decoding"]["threshold"]
                 meta["selection"] = (f"decoding chosen on PTC {split} (propwatch evaluate "
                                      f"--detector transformer --tune): SI F1 {figures['si']['f1']}, "
                                      f"TC {figures['tc_micro_f1']}; cross-fitted over two halves "

@@ -19,7 +19,7 @@ from .detect.transformer import (Decoding, Encoded, blend_techniques, boost_repe
 from .doc import Article
 from .errors import UsageError
 from .evaluate import PRF, score_si, score_tc
-from .ptc import LabelRow, load_split
+from .ptc import group_by_article, load_split
 from .techniques import LABELS
 
 TUNING_GRID = {"tagger_weight": (0.5, 0.6, 0.7, 0.8, 0.9, 1.0),
@@ -51,19 +51,17 @@ class DevPass:
                                   option="--detector",
                                   reason="--tune and the ablation take the transformer only")
         loaded = load_split(split, data)
-        gold_si: dict[str, list] = defaultdict(list)
-        rows: dict[str, list[LabelRow]] = defaultdict(list)
-        for row in loaded.labels:
-            gold_si[row.article_id].append((row.start, row.end))
-            rows[row.article_id].append(row)
+        rows = group_by_article(loaded.labels)
+        gold_si = {a: [(r.start, r.end) for r in article_rows] for a, article_rows in rows.items()}
         encoded, gold_tc = {}, []
         for n, article in enumerate(loaded.articles, 1):
             encoded[article.id] = detector.encode(article, pack)
-            gold_tc += [(r.article_id, r.start, r.end, r.technique) for r in rows[article.id]]
+            gold_tc += [(r.article_id, r.start, r.end, r.technique)
+                        for r in rows.get(article.id, [])]
             if progress:
                 progress(n, len(loaded.articles))
         lower = {a.id: a.text.lower() for a in loaded.articles}
-        return DevPass(detector, loaded.articles, encoded, dict(gold_si), gold_tc,
+        return DevPass(detector, loaded.articles, encoded, gold_si, gold_tc,
                        [g[:3] for g in gold_tc],
                        [occurs_earlier(lower[a], s, e) for a, s, e, _ in gold_tc])
 
@@ -161,7 +159,7 @@ def tune_decoding(*, split: str = "dev", data: str | None = None, detector=None,
                          "tc_micro_f1": round(crossed_correct / len(run.gold_tc), 4)}}
 
 
-def bio_viterbi_spans(article: Article, encoded: Encoded) -> dict[str, list]:
+def bio_viterbi_spans(article: Article, encoded: Encoded) -> list[tuple[int, int]]:
     """Spans from MiniLM's most likely BIO path with I never following O (a constrained
     decoder), for comparison with threshold decoding."""
     from .detect.tokens import trim
