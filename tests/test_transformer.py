@@ -96,6 +96,33 @@ def test_decode_runs_joins_small_gaps_and_drops_weak_runs():
     assert decode_runs(np.zeros(4), 0.3, 0.3, merge_gap=8) == []
 
 
+def test_decode_runs_bridges_warm_gaps_but_keeps_spans_readable():
+    #                  0    1    2    3    4    5    6    7    8    9
+    inside = np.array([0.8, 0.2, 0.1, 0.2, 0.6, 0.0, 0.0, 0.1, 0.0, 0.5])
+    # gap 1..3 has mean 0.167: bridged at floor 0.15, not at 0.2; gap 5..8 (mean 0.025) never
+    assert decode_runs(inside, 0.3, 0.3, 0, bridge_floor=0.15) == [[0, 1, 2, 3, 4], [9]]
+    assert decode_runs(inside, 0.3, 0.3, 0, bridge_floor=0.2) == [[0], [4], [9]]
+    # no join may make a span longer than max_span subwords; contiguous runs are never cut
+    assert decode_runs(inside, 0.3, 0.3, 0, bridge_floor=0.15, max_span=4) == [[0], [4], [9]]
+    assert decode_runs(inside, 0.3, 0.3, 8, max_span=5) == [[0, 1, 2, 3, 4], [9]]
+    assert decode_runs(np.full(6, 0.9), 0.3, 0.3, 0, max_span=2) == [[0, 1, 2, 3, 4, 5]]
+
+
+def test_a_joined_span_drops_a_word_cut_from_a_neighbouring_sentence():
+    from propwatch.detect.transformer import _drop_cut_words
+
+    text = 'The deal was hard to swallow. "They want us hungry," he said. Nothing! Then more came.'
+    start = text.index("swallow")
+    end = text.index("hungry,") + len('hungry,"')
+    assert text[slice(*_drop_cut_words(text, start, end))] == '"They want us hungry,"'
+    # a one-word sentence held whole stays; the first word of one that goes on is cut
+    start, end = text.index("Nothing"), text.index("Then") + 4
+    assert text[slice(*_drop_cut_words(text, start, end))] == "Nothing!"
+    # a span inside one sentence is left alone
+    start, end = text.index("hard"), text.index("swallow") + 7
+    assert _drop_cut_words(text, start, end) == (start, end)
+
+
 def test_blend_techniques_weights_the_two_opinions():
     own = np.array([[0.7, 0.2, 0.1]])
     other = np.array([[0.1, 0.3, 0.6]])
@@ -125,8 +152,10 @@ def test_decoding_reads_old_and_new_meta_and_takes_a_threshold():
     assert (old.threshold, old.merge_gap, old.tagger_weight, old.technique_weight) == (0.3, 8, 1.0, 1.0)
     new = Decoding.from_meta({"threshold": 0.9, "decoding": {
         "tagger_weight": 0.8, "threshold": 0.25, "keep_margin": 0.1, "merge_gap": 12,
-        "technique_weight": 0.4}}, threshold=0.5)
+        "bridge_floor": 0.12, "max_span": 128, "technique_weight": 0.4}}, threshold=0.5)
     assert (new.threshold, new.keep_margin, new.merge_gap) == (0.5, 0.1, 12)
+    assert (new.bridge_floor, new.max_span) == (0.12, 128)
+    assert (old.bridge_floor, old.max_span) == (None, None)  # older artifacts: no bridging
 
 
 @needs_artifact
@@ -200,7 +229,7 @@ def test_ablation_rows_and_the_shipped_decoding_wins_on_dev(ptc_data, detector):
     assert set(shipped) == {"SI", "TC"}
     for row in rows:
         assert 0.0 <= row["f1"] <= 1.0
-        if row["variant"].startswith(("MiniLM tagger", "+ runs", "+ weak",
+        if row["variant"].startswith(("MiniLM tagger", "+ runs", "+ weak", "shipped without b",
                                       "MiniLM span head", "baseline classifier", "blend of")):
             assert row["f1"] <= shipped[row["task"]] + 1e-9, row
     assert any("no context" in r["variant"] for r in rows)

@@ -25,7 +25,11 @@ from .techniques import LABELS
 TUNING_GRID = {"tagger_weight": (0.5, 0.6, 0.7, 0.8, 0.9, 1.0),
                "threshold": (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45),
                "keep_margin": (0.0, 0.05, 0.1, 0.15, 0.2),
-               "merge_gap": (0, 4, 8, 12, 16)}
+               "merge_gap": (0, 4, 8, 12, 16),
+               "bridge_floor": (None, 0.08, 0.1, 0.12, 0.15),
+               # not a free choice: the partial-credit metric alone would join whole paragraphs;
+               # 128 subwords keep a span to a passage of a sentence or two
+               "max_span": (128,)}
 TECHNIQUE_WEIGHTS = tuple(round(0.05 * k, 2) for k in range(21))
 REPETITION_BOOSTS = (1.0, 2.0, 5.0, 10.0, 30.0, 100.0)
 Progress = Callable[[int, int], None]
@@ -203,7 +207,7 @@ def transformer_ablation(*, split: str = "dev", data: str | None = None, detecto
     shipped = detector.decoding
     run = DevPass.run(detector, split, data, progress=progress)
     thresholds = TUNING_GRID["threshold"]
-    alone = replace(shipped, tagger_weight=1.0, keep_margin=0.0, merge_gap=0)
+    alone = replace(shipped, tagger_weight=1.0, keep_margin=0.0, merge_gap=0, bridge_floor=None)
 
     def best(candidates: list[Decoding]) -> tuple[PRF, Decoding]:
         scored = [(run.si(run.spans(d)), d) for d in candidates]
@@ -221,6 +225,9 @@ def transformer_ablation(*, split: str = "dev", data: str | None = None, detecto
             row["f1"] = round(tc, 4)
         rows.append(row)
 
+    def joins(d: Decoding) -> str:
+        return f"margin {d.keep_margin}, gap {d.merge_gap}, bridge {d.bridge_floor}"
+
     viterbi = {a.id: bio_viterbi_spans(a, run.encoded[a.id]) for a in run.articles}
     add("SI", "MiniLM BIO tagger, constrained Viterbi path", run.si(viterbi))
     prf, d = best(_grid(alone, threshold=thresholds))
@@ -228,12 +235,20 @@ def transformer_ablation(*, split: str = "dev", data: str | None = None, detecto
     prf, d = best(_grid(alone, threshold=thresholds, merge_gap=TUNING_GRID["merge_gap"]))
     add("SI", "+ runs joined across small gaps", prf,
         setting=f"threshold {d.threshold}, gap {d.merge_gap}")
-    prf, d = best(_grid(alone, **{k: v for k, v in TUNING_GRID.items() if k != "tagger_weight"}))
+    prf, d = best(_grid(alone, threshold=thresholds, keep_margin=TUNING_GRID["keep_margin"],
+                        merge_gap=TUNING_GRID["merge_gap"]))
     add("SI", "+ weak runs dropped (peak under threshold + margin)", prf,
         setting=f"threshold {d.threshold}, margin {d.keep_margin}, gap {d.merge_gap}")
+    prf, d = best(_grid(alone, **{k: v for k, v in TUNING_GRID.items() if k != "tagger_weight"}))
+    add("SI", "+ runs bridged across warm gaps (mean over bridge floor)", prf,
+        setting=f"threshold {d.threshold}, {joins(d)}")
     add("SI", "+ blended with the baseline CRF marginals (shipped)", run.si(run.spans(shipped)),
         setting=f"MiniLM weight {shipped.tagger_weight}, threshold {shipped.threshold}, "
-                f"margin {shipped.keep_margin}, gap {shipped.merge_gap}")
+                f"{joins(shipped)}, max span {shipped.max_span}")
+    prf, d = best(_grid(shipped, **{k: v for k, v in TUNING_GRID.items() if k != "bridge_floor"},
+                        bridge_floor=(None,)))
+    add("SI", "shipped without bridging (re-tuned)", prf,
+        setting=f"MiniLM weight {d.tagger_weight}, threshold {d.threshold}, {joins(d)}")
     prf, d = best(_grid(replace(shipped, tagger_weight=0.0), threshold=thresholds))
     add("SI", "baseline CRF alone, same decoding", prf, setting=f"threshold {d.threshold}")
 

@@ -23,10 +23,10 @@ from ..errors import ModelError
 from ..techniques import LABELS, describe
 from .calibration import calibrate
 from .labels import pick_labels
-from .tokens import split_sentences, trim
+from .tokens import Sentence, split_sentences, trim
 
 NAME = "transformer"
-VERSION = "minilm-l6-ptc-v2"
+VERSION = "minilm-l6-ptc-v3"
 LABELS_BIO = ("O", "B", "I")
 MAX_TOKENS = 254  # subwords per window, plus [CLS] and [SEP]
 _WORD_CHAR = re.compile(r"\w")
@@ -105,16 +105,21 @@ class Decoding:
 
     A subword's inside-probability is ``tagger_weight`` × MiniLM's P(B)+P(I) plus the rest ×
     the baseline CRF's marginal for the word it lies in. Subwords at or above ``threshold``
-    make up spans, joined across gaps of at most ``merge_gap`` subwords (the partial-credit
-    metric punishes fragments); a span is kept when its peak reaches ``threshold +
-    keep_margin``. Techniques blend the two classifiers log-linearly, ``technique_weight`` on
-    MiniLM's span head; then Repetition is multiplied by ``repetition_boost`` for a span whose
-    phrase already occurred earlier in the article (document-level matching)."""
+    make up spans, joined across gaps of at most ``merge_gap`` subwords, or across a longer gap
+    whose mean inside-probability still reaches ``bridge_floor`` (the partial-credit metric
+    punishes fragments), as long as the joined span stays within ``max_span`` subwords (so
+    evidence stays a passage one can read, not a whole paragraph); a span is kept when its
+    peak reaches ``threshold + keep_margin``. Techniques blend the two classifiers
+    log-linearly, ``technique_weight`` on MiniLM's span head; then Repetition is multiplied
+    by ``repetition_boost`` for a span whose phrase already occurred earlier in the article
+    (document-level matching)."""
 
     tagger_weight: float = 1.0
     threshold: float = 0.3
     keep_margin: float = 0.0
     merge_gap: int = 8
+    bridge_floor: float | None = None  # None: join only across gaps of merge_gap or less
+    max_span: int | None = None  # None: joins may grow a span without limit
     technique_weight: float = 1.0
     repetition_boost: float = 1.0
 
@@ -127,17 +132,32 @@ class Decoding:
         return Decoding(**fields)
 
 
-def decode_runs(inside: np.ndarray, threshold: float, keep: float, merge_gap: int
+def decode_runs(inside: np.ndarray, threshold: float, keep: float, merge_gap: int,
+                bridge_floor: float | None = None, max_span: int | None = None
                 ) -> list[list[int]]:
     """Subword indices of each span: those at or above ``threshold``, joined across gaps of at
-    most ``merge_gap`` subwords; runs whose peak stays under ``keep`` are dropped."""
+    most ``merge_gap`` subwords or across longer gaps whose mean stays at or above
+    ``bridge_floor``, unless the join would make the span longer than ``max_span`` subwords;
+    runs whose peak stays under ``keep`` are dropped."""
     runs: list[list[int]] = []
     for k in np.flatnonzero(inside >= threshold).tolist():
-        if runs and k - runs[-1][-1] - 1 <= merge_gap:
+        if runs and _joins(inside, runs[-1], k, merge_gap, bridge_floor, max_span):
             runs[-1].extend(range(runs[-1][-1] + 1, k + 1))
         else:
             runs.append([k])
     return [run for run in runs if float(inside[run].max()) >= keep]
+
+
+def _joins(inside: np.ndarray, run: list[int], k: int, merge_gap: int,
+           bridge_floor: float | None, max_span: int | None) -> bool:
+    """Whether subword ``k`` (at or above the threshold) continues ``run``."""
+    gap = k - run[-1] - 1
+    if gap == 0:
+        return True
+    if max_span is not None and k - run[0] + 1 > max_span:
+        return False
+    return gap <= merge_gap or (bridge_floor is not None
+                                and float(inside[run[-1] + 1:k].mean()) >= bridge_floor)
 
 
 def blend_techniques(own: np.ndarray, other: np.ndarray, weight: float) -> np.ndarray:
@@ -171,6 +191,27 @@ def _widen_to_words(text: str, start: int, end: int) -> tuple[int, int]:
     while end < len(text) and _WORD_CHAR.match(text[end]) and _WORD_CHAR.match(text[end - 1]):
         end += 1
     return start, end
+
+
+def _drop_cut_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """A span joined across a sentence boundary can begin with the last word of a sentence
+    that started before it ('…hard to swallow. "They want us hungry…') or end with the first
+    word of one that goes on after it. That lone word is cut off; a one-word sentence the span
+    holds whole ("Nothing!") stays."""
+    pieces = split_sentences(text, [(start, end)])
+    if len(pieces) >= 2 and _word_count(pieces[0]) == 1:
+        before = split_sentences(text, [(max(0, start - 500), pieces[0].end)])
+        if before and before[-1].start < pieces[0].start:
+            start, pieces = pieces[1].start, pieces[1:]
+    if len(pieces) >= 2 and _word_count(pieces[-1]) == 1:
+        after = split_sentences(text, [(pieces[-1].start, min(len(text), end + 500))])
+        if after and after[0].end > pieces[-1].end:
+            end = pieces[-2].end
+    return start, end
+
+
+def _word_count(sentence: Sentence) -> int:
+    return sum(1 for token in sentence.tokens if token.text[0].isalnum())
 
 
 def word_probabilities(windows: Sequence[Window], tagged) -> list[np.ndarray]:
@@ -343,9 +384,11 @@ class TransformerDetector:
             raise ValueError("spans need the CRF marginals: encode(article) without tag=False")
         for window, tagger, crf in zip(encoded.windows, encoded.tagger, encoded.crf):
             inside = d.tagger_weight * tagger + (1.0 - d.tagger_weight) * crf
-            for run in decode_runs(inside, threshold, threshold + d.keep_margin, d.merge_gap):
+            for run in decode_runs(inside, threshold, threshold + d.keep_margin, d.merge_gap,
+                                   d.bridge_floor, d.max_span):
                 start, end = window.offsets[run[0]][0], window.offsets[run[-1]][1]
-                start, end = trim(text, *_widen_to_words(text, start, end))
+                start, end = _drop_cut_words(text, *_widen_to_words(text, start, end))
+                start, end = trim(text, start, end)
                 if end > start:
                     evidence = (f"MiniLM tagger {float(np.mean(tagger[run])):.2f}, "
                                 f"CRF {float(np.mean(crf[run])):.2f}")
