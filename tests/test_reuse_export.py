@@ -60,6 +60,16 @@ def test_clusters_jsonl_keys_members_and_note() -> None:
     assert [Cluster.from_dict(r) for r in (first, second)] == CLUSTERS
 
 
+def test_graph_csv_defuses_outlet_names_a_spreadsheet_would_run() -> None:
+    hostile = ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2", "@SUM(A1)", "\tTab"]
+    out = io.StringIO()
+    write_graph_csv([OutletEdge(name, "Plain - Outlet", 1, 10) for name in hostile], out)
+    rows = list(csv.reader(io.StringIO(out.getvalue(), newline="")))[1:]
+    assert [row[0] for row in rows] == ["'" + name for name in hostile]
+    # a name that only contains such characters later is left as it is
+    assert {row[1] for row in rows} == {"Plain - Outlet"}
+
+
 def test_empty_inputs_write_nothing() -> None:
     out = io.StringIO()
     assert write_pairs_jsonl([], out) == 0 and write_clusters_jsonl([], out) == 0

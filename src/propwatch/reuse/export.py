@@ -45,11 +45,21 @@ def write_clusters_jsonl(clusters: Iterable[Cluster], out: TextIO) -> int:
 
 
 def write_graph_csv(edges: Sequence[OutletEdge], out: TextIO) -> None:
-    """The outlet graph as CSV: ``source,target,links,characters``, one row per edge."""
+    """The outlet graph as CSV: ``source,target,links,characters``, one row per edge. An
+    outlet name that a spreadsheet would run as a formula gets a leading ``'``."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(GRAPH_CSV_HEADER)
     for edge in edges:
-        writer.writerow((edge.source, edge.target, int(edge.links), int(edge.characters)))
+        writer.writerow((_inert_cell(edge.source), _inert_cell(edge.target), int(edge.links),
+                         int(edge.characters)))
+
+
+def _inert_cell(value: str) -> str:
+    """``value`` with a leading ``'`` when it starts like a spreadsheet formula (``=``, ``+``,
+    ``-``, ``@``, tab or carriage return): outlet names come from the corpus, so an article
+    scraped from a hostile site must not run code in the analyst's spreadsheet (OWASP CSV
+    injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def _xml_text(value: str) -> str:
