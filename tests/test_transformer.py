@@ -123,6 +123,24 @@ def test_a_joined_span_drops_a_word_cut_from_a_neighbouring_sentence():
     assert _drop_cut_words(text, start, end) == (start, end)
 
 
+def test_spans_take_in_the_quotation_marks_around_and_across_them():
+    from propwatch.detect.transformer import _take_in_quotes
+
+    def taken(text: str, words: str, last: str | None = None) -> str:
+        start = text.index(words)
+        end = text.index(last) + len(last) if last else start + len(words)
+        return text[slice(*_take_in_quotes(text, start, end))]
+
+    assert taken('He called it "a war on bread" today.', "a war on bread") == '"a war on bread"'
+    assert taken("\u201cStop them\u201d, he said.", "Stop them") == "\u201cStop them\u201d"
+    text = 'It was "pure terror in a suit" and he warned that "hunger is a weapon" now.'
+    assert taken(text, "pure", "weapon") == '"pure terror in a suit" and he warned that "hunger is a weapon"'
+    # apostrophes, single quotes and text between two quotations are left alone
+    assert taken("the nation\u2019s enemies", "nation") == "nation"
+    assert taken('"x"and"y"', "and") == "and"
+    assert taken("She said \u2018no\u2019 twice.", "no") == "no"
+
+
 def test_blend_techniques_weights_the_two_opinions():
     own = np.array([[0.7, 0.2, 0.1]])
     other = np.array([[0.1, 0.3, 0.6]])

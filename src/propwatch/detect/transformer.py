@@ -210,6 +210,44 @@ def _drop_cut_words(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _take_in_quotes(text: str, start: int, end: int) -> tuple[int, int]:
+    """Double quotation marks around or across a span are taken in, so a quotation reads
+    whole: a span that is exactly a quotation's words gets both marks; a span holding one mark
+    of a pair whose partner is the character just outside it gets the partner. Single quotes
+    are left alone (they double as apostrophes)."""
+    if start > 0 and end < len(text) and _opens(text, start - 1) and \
+            _closes(text, end) and _partner(text, start - 1) == end:
+        return start - 1, end + 1
+    if start > 0 and _opens(text, start - 1) and start <= _partner(text, start - 1) < end:
+        start -= 1
+    if end < len(text) and _closes(text, end) and _partner(text, end) >= start:
+        end += 1
+    return start, end
+
+
+def _opens(text: str, at: int) -> bool:
+    """Whether ``text[at]`` opens a double quotation (a straight mark opens when the marks
+    before it in its paragraph are even in number)."""
+    if text[at] == "\u201c":
+        return True
+    return text[at] == '"' and text.count('"', text.rfind("\n", 0, at) + 1, at) % 2 == 0
+
+
+def _closes(text: str, at: int) -> bool:
+    return text[at] == "\u201d" or (text[at] == '"' and not _opens(text, at))
+
+
+def _partner(text: str, at: int) -> int:
+    """Where the mark at ``at`` is closed (or opened), within its paragraph; -1 if nowhere."""
+    if _opens(text, at):
+        close = "\u201d" if text[at] == "\u201c" else '"'
+        line_end = text.find("\n", at)
+        found = text.find(close, at + 1, len(text) if line_end < 0 else line_end)
+        return found
+    opening = "\u201c" if text[at] == "\u201d" else '"'
+    return text.rfind(opening, text.rfind("\n", 0, at) + 1, at)
+
+
 def _word_count(sentence: Sentence) -> int:
     return sum(1 for token in sentence.tokens if token.text[0].isalnum())
 
@@ -388,7 +426,7 @@ class TransformerDetector:
                                    d.bridge_floor, d.max_span):
                 start, end = window.offsets[run[0]][0], window.offsets[run[-1]][1]
                 start, end = _drop_cut_words(text, *_widen_to_words(text, start, end))
-                start, end = trim(text, start, end)
+                start, end = _take_in_quotes(text, *trim(text, start, end))
                 if end > start:
                     evidence = (f"MiniLM tagger {float(np.mean(tagger[run])):.2f}, "
                                 f"CRF {float(np.mean(crf[run])):.2f}")
