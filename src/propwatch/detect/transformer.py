@@ -215,11 +215,8 @@ def _take_in_quotes(text: str, start: int, end: int) -> tuple[int, int]:
     whole: a span that is exactly a quotation's words gets both marks; a span holding one mark
     of a pair whose partner is the character just outside it gets the partner. Single quotes
     are left alone (they double as apostrophes)."""
-    if start > 0 and end < len(text) and _opens(text, start - 1) and \
-            _closes(text, end) and _partner(text, start - 1) == end:
-        return start - 1, end + 1
-    if start > 0 and _opens(text, start - 1) and start <= _partner(text, start - 1) < end:
-        start -= 1
+    if start > 0 and _opens(text, start - 1) and start <= _partner(text, start - 1) <= end:
+        start -= 1  # its partner is inside or just after: the closing step below takes that
     if end < len(text) and _closes(text, end) and _partner(text, end) >= start:
         end += 1
     return start, end
