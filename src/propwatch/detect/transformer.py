@@ -239,8 +239,7 @@ def _partner(text: str, at: int) -> int:
     if _opens(text, at):
         close = "\u201d" if text[at] == "\u201c" else '"'
         line_end = text.find("\n", at)
-        found = text.find(close, at + 1, len(text) if line_end < 0 else line_end)
-        return found
+        return text.find(close, at + 1, len(text) if line_end < 0 else line_end)
     opening = "\u201c" if text[at] == "\u201d" else '"'
     return text.rfind(opening, text.rfind("\n", 0, at) + 1, at)
 
