@@ -88,7 +88,7 @@ class _Server:
 @pytest.fixture(scope="module")  # torn down with the module: playwright leaves an event loop running
 def corpus_db(tmp_path_factory) -> str:
     """A corpus store holding the two example articles, their spans and their reuse run."""
-    from propwatch.pipeline import analyze_corpus, reuse_corpus
+    from propwatch.corpus import analyze_corpus, reuse_corpus
 
     db = tmp_path_factory.mktemp("ui-corpus") / "corpus.db"
     reuse_corpus([str(EXAMPLES)], db=str(db))
@@ -224,9 +224,10 @@ def test_analyze_shows_highlights_popup_and_downloads(page, server):
     # the summary panel and the legend agree with the API's answer
     api = page.request.post(f"{server}/api/analyze", data=json.dumps({"text": text}),
                             headers={"Content-Type": "application/json"}).json()
-    expect(page.locator("#pw-n-spans b")).to_have_text(str(api["summary"]["spans"]))
-    assert page.locator(".legend li.tech").count() == len(api["summary"]["techniques"])
-    expect(page.locator(".panel")).to_contain_text(api["detector"])
+    techniques = api["layers"]["techniques"]
+    expect(page.locator("#pw-n-spans b")).to_have_text(str(techniques["summary"]["spans"]))
+    assert page.locator(".legend li.tech").count() == len(techniques["summary"]["techniques"])
+    expect(page.locator(".panel")).to_contain_text(techniques["version"])
 
     # keyboard: Tab onto a highlight shows the popup too
     page.mouse.move(5, 5)
@@ -242,7 +243,7 @@ def test_analyze_shows_highlights_popup_and_downloads(page, server):
     with page.expect_download() as info:
         page.get_by_role("button", name="Download JSON").click()
     data = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))
-    assert data["spans"] == api["spans"] and data["text"] == text
+    assert data == api and data["text"] == text  # the document exactly as the API sent it
     with page.expect_download() as info:
         page.get_by_role("button", name="Download HTML report").click()
     assert info.value.suggested_filename.endswith(".html")
@@ -341,11 +342,12 @@ def test_emoji_before_a_span_keeps_offsets_exact(page, server):
     text = "🚢🌾 " + text[:cut] + "😡🔥 " + text[cut:]
     api = page.request.post(f"{server}/api/analyze", data=json.dumps({"text": text}),
                             headers={"Content-Type": "application/json"}).json()
-    after = [s for s in api["spans"] if s["start"] > cut]
+    spans = api["layers"]["techniques"]["items"]
+    after = [s for s in spans if s["start"] > cut]
     assert after, "the test needs spans after the emoji"
     analyze(page, server, text)
     shown = span_texts_in_page(page)
-    for i, span in enumerate(api["spans"]):
+    for i, span in enumerate(spans):
         if span["end"] > span["start"]:
             assert shown.get(i) == span["text"] == text[span["start"]:span["end"]], i
     assert page.locator("#pw-text").text_content() == text
@@ -406,7 +408,8 @@ def test_reuse_page_compares_a_pair(page, server):
 
 
 def test_overlapping_spans_are_striped_and_both_in_the_popup(page, server):
-    """The detector rarely overlaps spans, so the answer is made here (the real API shape)."""
+    """The detector rarely overlaps spans, so the answer is made here (the shape of schema
+    version 1, which the UI still reads)."""
     text = "🌾 Intro. They are evil traitors and 🐍 cowards, all of them. The end."
 
     def span(phrase, technique, score):
@@ -443,4 +446,89 @@ def test_overlapping_spans_are_striped_and_both_in_the_popup(page, server):
     page.get_by_role("checkbox", name=re.compile("Loaded language")).uncheck()
     expect(both).not_to_have_class(re.compile(r"\bmulti\b"))
     assert both.evaluate("m => m.style.background") == ""
+    assert_clean(page)
+
+
+# ------------------------------------------------------------------ layers beyond techniques
+
+LAYERS_TEXT = "🌾 Intro. \"They are evil traitors and 🐍 cowards,\" the minister said. Officials agreed. The end."
+
+
+def _sp(phrase, label, score=0.7, **kw):
+    """A span of LAYERS_TEXT in the API's JSON form."""
+    start = LAYERS_TEXT.index(phrase)
+    return {"start": start, "end": start + len(phrase), "label": label, "score": score, "text": phrase, **kw}
+
+
+def _v2_answer(with_techniques=True):
+    layers = {}
+    if with_techniques:
+        layers["techniques"] = {"component": "techniques.v1", "version": "test-det", "kind": "span",
+                                "summary": {"spans": 1, "techniques": {"Loaded_Language": 1}, "covered_characters": 10, "coverage": 0.2},
+                                "items": [_sp("evil traitors", "Loaded_Language", 0.8, reason="r")]}
+    layers["attributions"] = {"component": "attributions.v1", "version": "rules-1", "kind": "attribution",
+                              "summary": {"records": 1, "named": 0},
+                              "items": [{"source": _sp("the minister", "source", 1.0), "cue": _sp("said", "cue", 1.0),
+                                         "content": [_sp("They are evil traitors and 🐍 cowards,", "content", 0.9)],
+                                         "speaker": None, "source_type": "government", "cites": None, "score": 0.9}]}
+    layers["claims"] = {"component": "claims.v1", "version": "c-2", "kind": "span", "summary": {"spans": 1},
+                        "items": [_sp("Officials agreed", "claim", 0.55)]}
+    layers["empty_one"] = {"component": "e.v1", "version": "0", "kind": "span", "summary": {}, "items": []}
+    return {"schema_version": 2, "id": "t", "source": None, "title": "T", "outlet": None, "url": None,
+            "published": None, "layers": layers, "boilerplate": [[len(LAYERS_TEXT) - 8, len(LAYERS_TEXT)]], "text": LAYERS_TEXT}
+
+
+def test_every_layer_gets_a_panel_underlines_and_a_toggle(page, server):
+    answer = _v2_answer()
+    page.route("**/api/analyze", lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(answer)))
+    analyze(page, server, LAYERS_TEXT)
+    assert page.locator("#pw-text").text_content() == LAYERS_TEXT
+    assert span_texts_in_page(page) == {0: "evil traitors"}
+    expect(page.locator("#pw-n-spans b")).to_have_text("1")
+    expect(page.locator(".panel")).to_contain_text("test-det")
+    secs = page.locator(".panel section.layer")
+    expect(secs).to_have_count(3)
+    att = page.locator('section.layer[data-layer="attributions"]')
+    expect(att.locator("h2")).to_contain_text("attributions")
+    expect(att).to_contain_text("attributions.v1")
+    expect(att).to_contain_text("rules-1")
+    expect(att.locator(".layerlist li")).to_have_count(3)
+    expect(att.locator(".layerlist")).to_contain_text("cue")
+    expect(att.locator(".layerlist")).to_contain_text("100%")
+    expect(page.locator('section.layer[data-layer="empty_one"]')).to_contain_text("Nothing found")
+    # underlined text per layer
+    under = page.evaluate("""() => { const o = {}; for (const e of document.querySelectorAll('#pw-text .ly.on'))
+        { for (const l of e.dataset.ly.split(' ')) { o[l] = (o[l] || '') + e.textContent; } } return o; }""")
+    assert under["attributions"] == "They are evil traitors and 🐍 cowards," + "the minister" + "said", under
+    assert under["claims"] == "Officials agreed"
+    deco = page.locator("#pw-text .ly.on").first.evaluate("e => getComputedStyle(e).textDecorationStyle")
+    assert deco == "dotted"
+    # toggle off: no underline for attributions; claims stays
+    box = att.locator("input[type=checkbox]")
+    box.uncheck()
+    expect(page.locator('#pw-text .ly.on[data-ly~="attributions"]')).to_have_count(0)
+    expect(page.locator('#pw-text .ly.on[data-ly~="claims"]')).to_have_count(1)
+    assert page.locator('#pw-text .ly[data-ly~="attributions"]').first.evaluate("e => getComputedStyle(e).textDecorationLine") == "none"
+    box.check()
+    expect(page.locator('#pw-text .ly.on[data-ly~="attributions"]')).to_have_count(5)
+    # technique toggles still work; popup still works
+    page.locator("#pw-text mark.seg").first.hover()
+    expect(page.locator("#pw-pop")).to_be_visible()
+    page.locator(".legend input[type=checkbox]").first.uncheck()
+    expect(page.locator("#pw-text mark.seg:not(.off)")).to_have_count(0)
+    # clicking a layer span selects it in the text
+    att.locator(".layerlist button").nth(1).click()
+    assert page.evaluate("String(window.getSelection())") == "the minister"
+    assert_clean(page)
+
+
+def test_a_document_without_techniques_shows_its_other_layers(page, server):
+    answer = _v2_answer(with_techniques=False)
+    page.route("**/api/analyze", lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(answer)))
+    analyze(page, server, LAYERS_TEXT)
+    assert page.locator("#pw-text").text_content() == LAYERS_TEXT
+    expect(page.locator("#pw-text mark.seg")).to_have_count(0)
+    expect(page.locator("#pw-n-spans b")).to_have_text("0")
+    expect(page.locator(".panel")).to_contain_text("No techniques layer")
+    expect(page.locator(".panel section.layer")).to_have_count(3)
     assert_clean(page)

@@ -15,7 +15,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from propwatch.corpus_cli import corpus_app
+from propwatch.cli.corpus import corpus_app
 from propwatch.doc import Article, ReuseLink
 from propwatch.store import Store
 
@@ -213,7 +213,7 @@ def test_kill_9_mid_add_keeps_committed_articles_and_a_rerun_completes(tmp_path:
     path = tmp_path / "big.db"
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     child = subprocess.Popen(
-        [sys.executable, "-m", "propwatch.corpus_cli", "add", str(feed), "--db", str(path),
+        [sys.executable, "-m", "propwatch", "corpus", "add", str(feed), "--db", str(path),
          "--batch-size", str(batch)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     seen, deadline = 0, time.monotonic() + 30

@@ -2,7 +2,7 @@
 
 import pytest
 
-from propwatch.evaluate import score_si, score_tc
+from propwatch.eval.scores import score_si, score_tc
 
 
 def si(pred, gold):
@@ -87,7 +87,7 @@ def test_tc_empty_prediction():
 
 
 def test_expected_calibration_error_by_hand():
-    from propwatch.evaluate import expected_calibration_error
+    from propwatch.eval.scores import expected_calibration_error
 
     # bin 0.9: scores 0.9, 0.9 vs outcomes 1, 0 -> gap 0.4; bin 0.1: 0.1 vs 0.1 -> 0
     assert expected_calibration_error([0.9, 0.9, 0.1, 0.1], [1, 0, 0.1, 0.1]) == pytest.approx(0.2)
@@ -95,7 +95,7 @@ def test_expected_calibration_error_by_hand():
 
 
 def test_isotonic_fit_is_monotone_and_pools_violators():
-    from propwatch.evaluate import isotonic_fit
+    from propwatch.eval.scores import isotonic_fit
 
     xs, ys = isotonic_fit([0.1, 0.2, 0.3, 0.4], [0.0, 1.0, 0.0, 1.0])
     assert ys == sorted(ys)

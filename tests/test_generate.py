@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from propwatch.reuse.generate import (GeneratedCorpus, generate_corpus, iter_generate,
+from propwatch.bench.generate import (GeneratedCorpus, generate_corpus, iter_generate,
                                       read_gold, write_corpus)
 
 QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})

@@ -89,7 +89,10 @@ def test_lone_surrogates_do_not_crash_detection():
 def test_one_default_detector_everywhere():
     from propwatch.config import Settings
     from propwatch.detect import DEFAULT, REGISTRY
+    from propwatch.pipeline import Pipeline
     from propwatch.server.settings import ServerSettings
 
     assert DEFAULT == "transformer" and DEFAULT in REGISTRY
-    assert Settings().detector == DEFAULT == ServerSettings().detector
+    # settings leave the detector to the techniques component, which defines the default once
+    assert Settings().detector is None and ServerSettings().pipeline == Settings()
+    assert Pipeline.from_settings(Settings()).component("techniques").detector.name == DEFAULT

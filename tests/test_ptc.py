@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from propwatch.errors import DataError
-from propwatch.pipeline import classify_template, evaluate_detector
-from propwatch.ptc import find_ptc, load_split, read_labels
+from propwatch.eval.detectors import classify_template, evaluate_detector
+from propwatch.eval.ptc import find_ptc, load_split, read_labels
 from propwatch.techniques import LABELS
 
 GATE = Path(__file__).resolve().parent / "quality_gate.json"

@@ -1,4 +1,4 @@
-"""Tests for propwatch.report: machine formats, HTML pages, files and the terminal view."""
+"""Tests for propwatch.render.report: machine formats, HTML pages, files and the terminal view."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from propwatch.doc import Analysis, Article, Span
-from propwatch.report import (
+from propwatch.doc import Analysis, Article, Span, technique_layer
+from propwatch.render.report import (
     jsonl_record,
     render_html,
     render_index,
@@ -91,7 +91,7 @@ def _analysis(text: str, spans, **meta) -> Analysis:
     boilerplate = meta.pop("boilerplate", ())
     detector = meta.pop("detector", "test-detector@1")
     article = Article(id=meta.pop("id", "a1"), text=text, boilerplate=boilerplate, **meta)
-    return Analysis(article, tuple(spans), detector=detector)
+    return Analysis(article, (technique_layer(article, spans, detector),))
 
 
 @pytest.fixture

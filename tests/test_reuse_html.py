@@ -14,7 +14,7 @@ import pytest
 
 from propwatch.doc import Article, Cluster, Passage, ReuseLink
 from propwatch.reuse import OutletEdge, ReuseResult, find_reuse, outlet_graph
-from propwatch.reuse.html import diff_html, render_reuse_html, write_reuse_html
+from propwatch.render.reuse import diff_html, render_reuse_html, write_reuse_html
 
 # --------------------------------------------------------------------------- helpers
 

@@ -10,8 +10,8 @@ from fractions import Fraction
 import pytest
 
 from propwatch.doc import Cluster, Passage, ReuseLink
-from propwatch.evaluate import adjusted_rand_index, score_reuse_clusters, score_reuse_passages
-from propwatch.reuse.generate import Gold, GoldCluster, GoldUnit, generate_corpus
+from propwatch.eval.scores import adjusted_rand_index, score_reuse_clusters, score_reuse_passages
+from propwatch.bench.generate import Gold, GoldCluster, GoldUnit, generate_corpus
 
 
 def U(start, end, key, pre=0, post=0):

@@ -19,7 +19,7 @@ schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is not i
 from hypothesis import HealthCheck, settings  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
 
-from propwatch import pipeline  # noqa: E402
+from propwatch import corpus as corpus_jobs  # noqa: E402
 from propwatch.server import ServerSettings, create_app  # noqa: E402
 
 from .conftest import EXAMPLES  # noqa: E402
@@ -35,8 +35,8 @@ def _schema():
     folder = Path(tempfile.mkdtemp(prefix="propwatch-schemathesis-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     db = str(folder / "corpus.db")
-    pipeline.reuse_corpus([str(EXAMPLES)], db=db)
-    pipeline.analyze_corpus(db)
+    corpus_jobs.reuse_corpus([str(EXAMPLES)], db=db)
+    corpus_jobs.analyze_corpus(db)
     app = create_app(ServerSettings(db=db, analysis_timeout_s=20.0))
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*httpx2")

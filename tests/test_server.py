@@ -19,9 +19,12 @@ with warnings.catch_warnings():  # starlette prefers httpx2 for its TestClient
     warnings.filterwarnings("ignore", message=".*httpx2")
     from fastapi.testclient import TestClient  # noqa: E402
 
-from propwatch import pipeline  # noqa: E402
+from propwatch import corpus as corpus_jobs  # noqa
+from propwatch import pipeline  # noqa
+from propwatch.config import Settings  # noqa
+from propwatch.pipeline import Pipeline  # noqa: E402
 from propwatch.detect.transformer import VERSION as DEFAULT_VERSION  # noqa: E402
-from propwatch.doc import Article, Span  # noqa: E402
+from propwatch.doc import Article, Layer, Span  # noqa: E402
 from propwatch.errors import StoreError  # noqa: E402
 from propwatch.server import ServerSettings, create_app  # noqa: E402
 from propwatch.server.middleware import UI_CSP  # noqa: E402
@@ -51,9 +54,9 @@ def corpus_db(tmp_path_factory) -> str:
         store.add_articles([Article(id="hostile", text=f"{HOSTILE}\n\nThese traitors lie. "
                                     f"{HOSTILE}", title=HOSTILE, outlet="Evil <b>Wire</b>",
                                     published="2023-06-01")])
-    run = pipeline.reuse_corpus([str(EXAMPLES)], db=db)
+    run = corpus_jobs.reuse_corpus([str(EXAMPLES)], db=db)
     assert not run.failures and run.result.links
-    pipeline.analyze_corpus(db)
+    corpus_jobs.analyze_corpus(db)
     return db
 
 
@@ -67,6 +70,11 @@ def client():
 def corpus(corpus_db):
     with client_for(ServerSettings(db=corpus_db)) as c:
         yield c
+
+
+def spans_of(document: dict) -> list[dict]:
+    """The technique spans of a document as the API answers it (schema_version 2)."""
+    return document["layers"]["techniques"]["items"]
 
 
 def assert_error(response, status: int, code: str, field: str | None = None) -> dict:
@@ -90,7 +98,7 @@ def test_health_without_and_with_store(client, corpus, corpus_db):
 
     body = client.get("/api/health").json()
     assert body == {"status": "ok", "version": __version__, "detector": DEFAULT_VERSION,
-                    "db": None, "articles": None}
+                    "components": {"techniques": DEFAULT_VERSION}, "db": None, "articles": None}
     body = corpus.get("/api/health").json()
     assert body["db"] == corpus_db and body["articles"] == 3
 
@@ -136,7 +144,7 @@ def test_analyze_reads_metadata_from_the_text_as_the_cli_does(client):
     assert body == pipeline.analyze(text).to_dict()
     assert body["title"].startswith("Foreign saboteurs")
     assert body["published"] == "2023-05-04"
-    for span in body["spans"]:
+    for span in spans_of(body):
         assert text[span["start"]:span["end"]] == span["text"]
 
 
@@ -191,7 +199,7 @@ def test_hostile_text_raw_in_json_escaped_in_report(client):
 
 
 def test_report_is_the_library_page(client):
-    from propwatch.report import render_html
+    from propwatch.render.report import render_html
 
     page = client.post("/api/report", json={"text": SHORT}).text
     assert page == render_html(pipeline.analyze(SHORT))
@@ -259,8 +267,8 @@ def test_upload_html(client, tmp_path):
     assert response.status_code == 200, response.text
     body = response.json()
     assert _without_source(body) == _without_source(_expected_from_file(path))
-    assert body["id"] == "page" and body["spans"]
-    for span in body["spans"]:
+    assert body["id"] == "page" and spans_of(body)
+    for span in spans_of(body):
         assert body["text"][span["start"]:span["end"]] == span["text"]
 
 
@@ -273,7 +281,7 @@ def test_upload_jsonl_analyses_the_first_record(client):
     body = response.json()
     assert (body["id"], body["outlet"], body["published"]) == ("one", "Wire", "2021-03-02")
     assert response.headers["x-propwatch-records"] == "2"
-    assert body["spans"] == pipeline.analyze(SHORT).to_dict()["spans"]
+    assert spans_of(body) == spans_of(pipeline.analyze(SHORT).to_dict())
 
 
 def test_upload_with_metadata_fields_and_report(client):
@@ -434,20 +442,17 @@ def test_ui_static_files_and_csp(tmp_path):
         assert response.status_code in (302, 307) and response.headers["location"] == "/docs"
 
 
-class _SlowDetector:
-    name, version = "slow", "slow-v1"
+class _SlowComponent:
+    name, version, layer, reads = "slow.v1", "slow-v1", "slow", ()
 
-    def detect(self, article):
+    def __call__(self, doc, shared):
         time.sleep(0.6)
-        return []
-
-    def classify(self, article, spans):
-        return []
+        return Layer(self.layer, self.name, self.version)
 
 
 def test_503_when_the_analysis_takes_too_long():
     app = create_app(ServerSettings(analysis_timeout_s=0.1))
-    app.state.runtime._detector = _SlowDetector()
+    app.state.runtime.pipeline = Pipeline([_SlowComponent()])
     with TestClient(app, raise_server_exceptions=False) as c:
         began = time.perf_counter()
         response = c.post("/api/analyze", json={"text": SHORT})
@@ -501,7 +506,7 @@ def test_articles_list_pages_and_filters(corpus):
     assert [a["id"] for a in by_outlet.json()["items"]] == [
         "harbor-daily-2023-05-04-grain-blockade"]
     ids = [a["id"] for a in body["items"]]
-    techniques_of = {i: {s["technique"] for s in corpus.get(f"/api/articles/{i}").json()["spans"]}
+    techniques_of = {i: {s["label"] for s in spans_of(corpus.get(f"/api/articles/{i}").json())}
                      for i in ids}
     assert techniques_of[REPOST], "the repost has spans to filter by"
     for technique in sorted(set().union(*techniques_of.values())):
@@ -520,9 +525,10 @@ def test_articles_list_422(corpus, params, field):
 
 def test_article_is_its_stored_analysis(corpus, corpus_db):
     with Store(corpus_db) as store:
-        expected = store.analysis(REPOST).to_dict()
+        expected = store.document(REPOST).to_dict()
     body = corpus.get(f"/api/articles/{REPOST}").json()
-    assert body == expected and body["spans"] and body["detector"] == DEFAULT_VERSION
+    assert body == expected and spans_of(body)
+    assert body["layers"]["techniques"]["version"] == DEFAULT_VERSION
     assert_error(corpus.get("/api/articles/nope"), 404, "not_found")
     assert_error(corpus.get("/api/articles/nope/report.html"), 404, "not_found")
 
@@ -533,7 +539,7 @@ def test_article_ids_with_slashes(tmp_path):
         store.add_articles([Article(id="feed/2021/a b", text=SHORT)])
         store.replace_spans("feed/2021/a b", [Span(0, 8, "Loaded_Language")], "test")
     with client_for(ServerSettings(db=db)) as c:
-        assert c.get("/api/articles/feed/2021/a%20b").json()["spans"][0]["text"] == "They are"
+        assert c.get("/api/articles/feed/2021/a%20b").json()["layers"]["techniques"]["items"][0]["text"] == "They are"
         assert c.get("/api/articles/feed%2F2021%2Fa%20b/report.html").status_code == 200
 
 
@@ -601,7 +607,7 @@ def test_bad_settings_and_store_fail_at_creation(tmp_path):
     with pytest.raises(StoreError, match="E603"):
         create_app(ServerSettings(db=str(tmp_path / "missing.db")))
     with pytest.raises(ModelError, match="E201"):
-        create_app(ServerSettings(detector="nope"))
+        create_app(ServerSettings(pipeline=Settings(detector="nope")))
     with pytest.raises(UsageError):
         ServerSettings(max_body_bytes=0)
     with pytest.raises(UsageError):
@@ -627,7 +633,7 @@ def test_serve_command(monkeypatch, tmp_path):
     from typer.testing import CliRunner
 
     import propwatch.server as server
-    from propwatch.server.cli import serve_command
+    from propwatch.cli.serve import serve_command
 
     calls = []
     monkeypatch.setattr(server, "serve", lambda settings, host, port: calls.append(
@@ -651,7 +657,7 @@ def test_serve_command(monkeypatch, tmp_path):
 
 @pytest.mark.slow
 def test_load_test_small():
-    from propwatch.server.loadtest import run_load_test
+    from propwatch.bench.loadtest import run_load_test
 
     figures = run_load_test(requests=24, concurrency=4)
     assert figures["requests"] == 24 and figures["failures"] == 0, figures

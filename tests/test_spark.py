@@ -103,10 +103,10 @@ def small_corpus() -> list[Article]:
 
 
 def generated_corpus(n_articles: int, seed: int = 5) -> list[Article]:
-    """``propwatch.reuse.generate.generate_corpus`` when it is there; else a corpus built here:
+    """``propwatch.bench.generate.generate_corpus`` when it is there; else a corpus built here:
     originals, lightly edited full and partial reprints in other outlets, per-outlet footers."""
     try:
-        from propwatch.reuse.generate import generate_corpus
+        from propwatch.bench.generate import generate_corpus
     except ImportError:
         pass
     else:
@@ -160,7 +160,7 @@ def test_missing_pyspark_names_the_extra(monkeypatch):
         backend.find_reuse_spark([])
     with pytest.raises(ImportError, match=r"pip install 'propwatch\[spark\]'"):
         backend.spark_session()
-    from propwatch.spark import analyze_corpus_spark
+    from propwatch.engines.spark import analyze_corpus_spark
     with pytest.raises(ImportError, match=r"pip install 'propwatch\[spark\]'"):
         analyze_corpus_spark("corpus.db")
 
@@ -261,7 +261,7 @@ def _store_module():
 @needs_spark
 def test_analyze_corpus_stores_the_spans_the_local_pipeline_finds(spark, tmp_path, detector):
     from propwatch.pipeline import analyze_article
-    from propwatch.spark import analyze_corpus_spark
+    from propwatch.engines.spark import analyze_corpus_spark
 
     Store = _store_module().Store
     articles = [a for a in small_corpus() if a.id != "tiny"] + [Article(
@@ -292,7 +292,7 @@ def test_analyze_corpus_stores_the_spans_the_local_pipeline_finds(spark, tmp_pat
 @needs_spark
 def test_analyze_corpus_errors_name_the_problem(spark, tmp_path):
     from propwatch.errors import PropwatchError
-    from propwatch.spark import analyze_corpus_spark
+    from propwatch.engines.spark import analyze_corpus_spark
 
     _store_module()
     with pytest.raises(PropwatchError, match="E603"):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from propwatch.doc import Analysis, Article, Cluster, Passage, ReuseLink, Span
+from propwatch.doc import Analysis, Article, Cluster, Layer, Passage, ReuseLink, Span, technique_layer
 from propwatch.errors import InputError, StoreError
 from propwatch.store import MIGRATIONS, SCHEMA_VERSION, Store, content_hash, fts_query
 
@@ -131,9 +131,10 @@ def test_new_database_has_the_current_schema(tmp_path: Path):
         assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == len(MIGRATIONS)
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         names = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
-    assert {"articles", "spans", "runs", "reuse_links", "clusters", "cluster_members",
-            "articles_fts", "spans_article", "spans_technique", "reuse_links_a",
-            "reuse_links_b"} <= names
+    assert {"articles", "layers", "layer_records", "runs", "reuse_links", "clusters",
+            "cluster_members", "articles_fts", "layer_records_article", "layer_records_label",
+            "reuse_links_a", "reuse_links_b"} <= names
+    assert "spans" not in names
     with Store(path) as s:  # opening again migrates nothing and keeps working
         assert s.schema_version == SCHEMA_VERSION
 
@@ -441,12 +442,13 @@ def test_analysis_and_technique_timeline(tmp_path: Path):
             {"month": "2021-03", "technique": "Slogans", "count": 1},
             {"month": "2021-04", "technique": "Name_Calling,Labeling", "count": 1},
         ]
-        found = s.analysis("a")
-        assert found == Analysis(article=s.get_article("a"), spans=tuple(s.spans("a")),
-                                 detector="t1")
-        assert s.analysis("d").detector == "t2"
-        assert s.analysis("nope") is None
+        found = s.document("a")
+        article = s.get_article("a")
+        assert found == Analysis(article, (technique_layer(article, s.spans("a"), "t1"),))
+        assert s.document("d").detector == "t2"
+        assert s.document("nope") is None
         s.add_articles([Article(id="e", text="No spans here.")])
-        assert s.analysis("e").spans == () and s.analysis("e").detector == ""
+        assert s.document("e").spans == () and s.document("e").detector == ""
+        assert s.document("e").layers == ()
     with Store(":memory:") as empty:
         assert empty.technique_timeline() == []

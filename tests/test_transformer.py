@@ -189,7 +189,7 @@ def test_tune_reports_what_evaluate_then_measures(ptc_data, detector, monkeypatc
     from dataclasses import replace
 
     import propwatch.pipeline as pipeline
-    import propwatch.tuning as tuning
+    import propwatch.eval.tuning as tuning
 
     monkeypatch.setattr(tuning, "TUNING_GRID", {"tagger_weight": (0.7, 1.0), "threshold": (0.3,),
                                                   "keep_margin": (0.1,), "merge_gap": (8,)})
@@ -210,7 +210,7 @@ def test_tune_reports_what_evaluate_then_measures(ptc_data, detector, monkeypatc
 def test_tune_refuses_the_baseline():
     from propwatch.detect import get_detector
     from propwatch.errors import UsageError
-    from propwatch.tuning import tune_decoding
+    from propwatch.eval.tuning import tune_decoding
 
     with pytest.raises(UsageError) as info:
         tune_decoding(detector=get_detector("baseline"))
@@ -240,7 +240,7 @@ def test_repetition_boost_applies_to_later_occurrences_only():
 def test_ablation_rows_and_the_shipped_decoding_wins_on_dev(ptc_data, detector):
     """The shipped decoding was chosen on dev by --tune over a superset of every ablation
     setting, so no SI or TC variant without a piece may beat it there."""
-    from propwatch.tuning import transformer_ablation
+    from propwatch.eval.tuning import transformer_ablation
 
     rows = transformer_ablation(split="dev", data=ptc_data, detector=detector)
     shipped = {r["task"]: r["f1"] for r in rows if "(shipped)" in r["variant"]}

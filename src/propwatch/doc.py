@@ -1,7 +1,9 @@
-"""Immutable domain objects: Article, Span, Analysis, and their JSON form.
+"""Immutable domain objects: Article, Span, the layered Document, records, and their JSON form.
 
 Offsets are half-open character (code point) offsets into ``Article.text``, which is
 kept exactly as the user gave it: ``article.text[span.start:span.end]`` is the evidence.
+A ``Document`` is an article plus named layers of findings (``techniques``, ``attributions``,
+``matches``, ``narratives``, ``roles``...), each stamped with the component that made it.
 This module uses the standard library only.
 """
 
@@ -9,19 +11,23 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar, Iterable, Iterator, Mapping, Protocol
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: one key per layer under "layers"; 1 (still read): technique spans only
+TECHNIQUES = "techniques"  # the layer of technique spans
 
 
 @dataclass(frozen=True, slots=True)
 class Span:
-    """A half-open character range ``[start, end)`` of an article that uses ``technique``."""
+    """A half-open character range ``[start, end)`` of an article with a ``label`` (for the
+    techniques layer, the exact PTC technique), a score in [0, 1] and a reason."""
+
+    kind: ClassVar[str] = "span"
 
     start: int
     end: int
-    technique: str
+    label: str
     score: float = 1.0
     reason: str = ""
 
@@ -33,17 +39,27 @@ class Span:
         if not 0.0 <= float(self.score) <= 1.0:
             raise ValueError(f"span score {self.score!r} is outside [0, 1]")
 
+    @property
+    def technique(self) -> str:
+        """The label of a technique span (the PTC technique)."""
+        return self.label
+
     def __len__(self) -> int:
         return self.end - self.start
 
     def overlaps(self, other: "Span") -> bool:
         return self.start < other.end and other.start < self.end
 
-    def to_dict(self, text: str | None = None) -> dict[str, Any]:
+    def spans(self) -> tuple["Span", ...]:
+        return (self,)
+
+    def to_dict(self, text: str | None = None, *, label_key: str = "label") -> dict[str, Any]:
+        """JSON form; ``text`` adds the evidence, ``label_key`` names the label field
+        (``technique`` in the JSONL records of version 1)."""
         data: dict[str, Any] = {
             "start": self.start,
             "end": self.end,
-            "technique": self.technique,
+            label_key: self.label,
             "score": round(float(self.score), 4),
         }
         if self.reason:
@@ -57,10 +73,94 @@ class Span:
         return cls(
             start=int(data["start"]),
             end=int(data["end"]),
-            technique=str(data["technique"]),
+            label=str(data["label"] if "label" in data else data["technique"]),
             score=float(data.get("score", 1.0)),
             reason=str(data.get("reason", "")),
         )
+
+
+class Record(Protocol):
+    """A finding of a layer: a Span, or a small typed record made of spans (an attribution's
+    source, cue and content). ``kind`` names it in JSON and in the store."""
+
+    kind: ClassVar[str]
+
+    def spans(self) -> tuple[Span, ...]:
+        """Every span of the text the record points at."""
+        ...
+
+    def to_dict(self, text: str | None = None) -> dict[str, Any]:
+        ...
+
+
+#: record kind -> class with ``from_dict``; ``register_record`` adds one (plugins too).
+RECORD_KINDS: dict[str, Any] = {}
+
+
+def register_record(cls: Any) -> Any:
+    """Class decorator: make a record kind readable from JSON and from the store."""
+    RECORD_KINDS[cls.kind] = cls
+    return cls
+
+
+register_record(Span)
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """A record of a kind this process does not know (its plugin is not installed): kept as
+    its JSON, so reading and writing it again loses nothing."""
+
+    kind: str  # type: ignore[misc]  # an instance field here, a ClassVar elsewhere
+    data: Mapping[str, Any]
+
+    def spans(self) -> tuple[Span, ...]:
+        return ()
+
+    def to_dict(self, text: str | None = None) -> dict[str, Any]:
+        return dict(self.data)
+
+
+def record_from_dict(kind: str, data: Mapping[str, Any]) -> Any:
+    """The record of ``kind`` in ``data``; unknown kinds stay a ``RawRecord``."""
+    cls = RECORD_KINDS.get(kind)
+    return cls.from_dict(data) if cls is not None else RawRecord(kind, dict(data))
+
+
+@register_record
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    """Who says what: the cue ("said", "warned"), the content (one or more fragments), the
+    source span when the text names one, and what the source resolves to."""
+
+    kind: ClassVar[str] = "attribution"
+
+    cue: Span
+    content: tuple[Span, ...]
+    source: Span | None = None
+    speaker: str | None = None  # the name the source resolves to, when the text gives one
+    source_type: str = "none"  # named_person, named_organisation, government, outlet, anonymous, none
+    cites: int | None = None  # index of the attribution this source cites, in the same layer
+    score: float = 1.0
+
+    def spans(self) -> tuple[Span, ...]:
+        return tuple(s for s in (self.source, self.cue, *self.content) if s is not None)
+
+    def to_dict(self, text: str | None = None) -> dict[str, Any]:
+        return {"source": self.source.to_dict(text) if self.source else None,
+                "cue": self.cue.to_dict(text),
+                "content": [c.to_dict(text) for c in self.content],
+                "speaker": self.speaker, "source_type": self.source_type, "cites": self.cites,
+                "score": round(float(self.score), 4)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Attribution":
+        source = data.get("source")
+        return cls(cue=Span.from_dict(data["cue"]),
+                   content=tuple(Span.from_dict(c) for c in data.get("content", ())),
+                   source=Span.from_dict(source) if source else None,
+                   speaker=data.get("speaker"), source_type=str(data.get("source_type", "none")),
+                   cites=data.get("cites"), score=float(data.get("score", 1.0)))
 
 
 Range = tuple[int, int]
@@ -132,74 +232,167 @@ class Article:
 
 
 @dataclass(frozen=True, slots=True)
-class Analysis:
-    """An article with the technique spans a detector found in it."""
+class Layer:
+    """One layer of findings over an article's text, stamped with the component that made it
+    (``component``: its versioned registry name; ``version``: its model or rules version).
+    ``items`` are Spans (kept in text order) or records of one ``kind``; ``summary`` holds
+    the component's per-article figures (JSON-ready)."""
 
-    article: Article
-    spans: tuple[Span, ...]
-    detector: str = ""
+    name: str
+    component: str
+    version: str = ""
+    items: tuple[Any, ...] = ()
+    kind: str = Span.kind
+    summary: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        spans = tuple(sorted(self.spans, key=lambda s: (s.start, s.end, s.technique)))
-        for span in spans:
-            if span.end > len(self.article.text):
-                raise ValueError(
-                    f"span [{span.start}, {span.end}) lies outside article {self.article.id!r} "
-                    f"({len(self.article.text)} characters)"
-                )
-        object.__setattr__(self, "spans", spans)
+        items = tuple(self.items)
+        if items and all(isinstance(i, Span) for i in items):
+            items = tuple(sorted(items, key=lambda s: (s.start, s.end, s.label)))
+        object.__setattr__(self, "items", items)
+
+    def spans(self) -> Iterator[Span]:
+        """Every span the layer's items point at."""
+        for item in self.items:
+            yield from item.spans()
+
+    def to_dict(self, text: str | None = None) -> dict[str, Any]:
+        return {"component": self.component, "version": self.version, "kind": self.kind,
+                "summary": dict(self.summary),
+                "items": [item.to_dict(text) for item in self.items]}
+
+    @classmethod
+    def from_dict(cls, name: str, data: Mapping[str, Any]) -> "Layer":
+        kind = str(data.get("kind", Span.kind))
+        return cls(name=name, component=str(data.get("component", name)),
+                   version=str(data.get("version", "")),
+                   items=tuple(record_from_dict(kind, item) for item in data.get("items", ())),
+                   kind=kind, summary=dict(data.get("summary") or {}))
+
+
+def span_summary(article: Article, spans: Iterable[Span]) -> dict[str, Any]:
+    """Counts per label and the share of the article's content the spans cover."""
+    spans = list(spans)
+    covered = _covered_characters(spans)
+    content = sum(e - s for s, e in article.content_ranges()) or 1
+    counts = Counter(span.label for span in spans)
+    return {
+        "spans": len(spans),
+        "techniques": dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "covered_characters": covered,
+        "coverage": round(covered / content, 4),
+    }
+
+
+def technique_layer(article: Article, spans: Iterable[Span], version: str,
+                    component: str = "techniques.v1") -> Layer:
+    """The techniques layer of ``spans``, with its summary."""
+    spans = tuple(spans)
+    return Layer(TECHNIQUES, component, version, spans, Span.kind, span_summary(article, spans))
+
+
+_META_KEYS = ("id", "source", "title", "outlet", "url", "published")
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """An article and the layers of findings that components added to it, in the order they
+    ran. Every span of every layer lies inside the article's text."""
+
+    article: Article
+    layers: tuple[Layer, ...] = ()
+
+    def __post_init__(self) -> None:
+        layers = tuple(self.layers)
+        names = [layer.name for layer in layers]
+        if len(set(names)) != len(names):
+            raise ValueError(f"document {self.article.id!r} has a layer twice: {names}")
+        size = len(self.article.text)
+        for layer in layers:
+            for span in layer.spans():
+                if span.end > size:
+                    raise ValueError(
+                        f"span [{span.start}, {span.end}) of layer '{layer.name}' lies outside "
+                        f"article {self.article.id!r} ({size} characters)")
+        object.__setattr__(self, "layers", layers)
+
+    def layer(self, name: str) -> Layer | None:
+        """The layer called ``name``, or None when no component wrote it."""
+        return next((layer for layer in self.layers if layer.name == name), None)
+
+    def __contains__(self, name: object) -> bool:
+        return any(layer.name == name for layer in self.layers)
+
+    def with_layer(self, layer: Layer) -> "Document":
+        """A copy with ``layer`` added (replacing a layer of the same name)."""
+        kept = tuple(l for l in self.layers if l.name != layer.name)
+        return replace(self, layers=kept + (layer,))
+
+    # The techniques layer, as 0.1 showed it.
+    @property
+    def spans(self) -> tuple[Span, ...]:
+        """The technique spans (empty when the techniques layer is absent)."""
+        layer = self.layer(TECHNIQUES)
+        return layer.items if layer is not None else ()
+
+    @property
+    def detector(self) -> str:
+        """The version of the detector that made the technique spans ("" when none ran)."""
+        layer = self.layer(TECHNIQUES)
+        return layer.version if layer is not None else ""
 
     @property
     def summary(self) -> dict[str, Any]:
-        """Counts per technique and the share of the article's content covered by spans."""
-        covered = _covered_characters(self.spans)
-        content = sum(e - s for s, e in self.article.content_ranges()) or 1
-        counts = Counter(span.technique for span in self.spans)
-        return {
-            "spans": len(self.spans),
-            "techniques": dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
-            "covered_characters": covered,
-            "coverage": round(covered / content, 4),
-        }
+        """Counts per technique and the share of the content covered by technique spans."""
+        layer = self.layer(TECHNIQUES)
+        if layer is not None and layer.summary:
+            return dict(layer.summary)
+        return span_summary(self.article, self.spans)
 
     def to_dict(self) -> dict[str, Any]:
-        text = self.article.text
         article = self.article.to_dict()
+        text = article.pop("text")
+        boilerplate = article.pop("boilerplate")
         return {
             "schema_version": SCHEMA_VERSION,
-            "detector": self.detector,
-            "id": article.pop("id"),
-            "source": article.pop("source"),
-            "title": article.pop("title"),
-            "outlet": article.pop("outlet"),
-            "url": article.pop("url"),
-            "published": article.pop("published"),
-            "summary": self.summary,
-            "spans": [span.to_dict(text) for span in self.spans],
-            "boilerplate": article.pop("boilerplate"),
+            **{key: article[key] for key in _META_KEYS},
+            "layers": {layer.name: layer.to_dict(text) for layer in self.layers},
+            "boilerplate": boilerplate,
             "text": text,
         }
 
     def to_json(self, **kwargs: Any) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Analysis":
-        version = data.get("schema_version")
-        if version != SCHEMA_VERSION:
-            raise ValueError(
-                f"unsupported schema_version {version!r}; this propwatch reads {SCHEMA_VERSION}"
-            )
-        article = Article.from_dict(data)
-        return cls(
-            article=article,
-            spans=tuple(Span.from_dict(s) for s in data.get("spans", ())),
-            detector=str(data.get("detector", "")),
-        )
+    def technique_fields(self) -> dict[str, Any]:
+        """The techniques layer as version 1 put it at the top of a record (``detector``,
+        ``summary``, ``spans`` with a ``technique`` key): JSONL keeps these for old scripts."""
+        text = self.article.text
+        return {"detector": self.detector, "summary": self.summary,
+                "spans": [s.to_dict(text, label_key="technique") for s in self.spans]}
 
     @classmethod
-    def from_json(cls, text: str) -> "Analysis":
+    def from_dict(cls, data: Mapping[str, Any]) -> "Document":
+        """Read version 2, or version 1 (technique spans and their detector)."""
+        version = data.get("schema_version")
+        article = Article.from_dict(data)
+        if version == 1:
+            spans = tuple(Span.from_dict(s) for s in data.get("spans", ()))
+            detector = str(data.get("detector", ""))
+            return cls(article, (technique_layer(article, spans, detector),) if detector or spans
+                       else ())
+        if version != SCHEMA_VERSION:
+            raise ValueError(f"unsupported schema_version {version!r}; this propwatch reads 1 "
+                             f"and {SCHEMA_VERSION}")
+        return cls(article, tuple(Layer.from_dict(name, layer)
+                                  for name, layer in (data.get("layers") or {}).items()))
+
+    @classmethod
+    def from_json(cls, text: str) -> "Document":
         return cls.from_dict(json.loads(text))
+
+
+Analysis = Document  # the name of 0.1: an analysis is a document with its layers
 
 
 def merge_ranges(ranges: Iterable[Range]) -> list[Range]:

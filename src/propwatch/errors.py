@@ -44,6 +44,18 @@ MESSAGES: dict[str, str] = {
         "Reinstall propwatch or rebuild it with 'propwatch train baseline'."
     ),
     "E203": "unknown technique '{name}' in {where}. Run 'propwatch techniques' for the names.",
+    "E204": "unknown component '{name}'. Choose one of: {choices} (see 'propwatch components').",
+    "E205": (
+        "component '{name}' cannot load: {reason}. Install it with: pip install '{package}'."
+    ),
+    "E206": (
+        "component '{name}' reads the layer '{layer}', which no component before it writes. "
+        "Add a component that writes '{layer}' earlier in 'components' or with --with."
+    ),
+    "E207": (
+        "component '{name}' failed on article '{id}': {reason}. Report it to the component's "
+        "authors, or leave it out with --without {name}."
+    ),
     # data and evaluation (3xx)
     "E301": (
         "no PTC data at '{path}'. Pass --data DIR or set PROPWATCH_DATA to the folder "

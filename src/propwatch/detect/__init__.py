@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import threading
 from importlib import import_module
+from pathlib import Path
 from typing import Protocol, Sequence
 
 from ..doc import Article, Span
 from ..errors import ModelError
+from ..pipeline.component import Shared
 
 
 class Detector(Protocol):
     name: str  # registry name, e.g. "baseline"
     version: str  # artifact version, e.g. "baseline-crf-v1"
 
-    def detect(self, article: Article) -> list[Span]:
-        """Technique spans in the article's non-boilerplate text."""
+    def detect(self, article: Article, shared: Shared | None = None) -> list[Span]:
+        """Technique spans in the article's non-boilerplate text; ``shared`` holds the
+        document's encoder states for other components to reuse."""
 
     def classify(self, article: Article, spans: Sequence[tuple[int, int]]) -> list[str]:
         """The technique of each given span (the TC task)."""
@@ -30,19 +33,25 @@ REGISTRY: dict[str, tuple[str, str]] = {
     "baseline": ("propwatch.detect.baseline", "BaselineDetector"),
     "transformer": ("propwatch.detect.transformer", "TransformerDetector"),
 }
-DEFAULT = "transformer"  # config.Settings.detector names it too (a test keeps them equal)
+DEFAULT = "transformer"
 
-_cache: dict[tuple[str, float | None], Detector] = {}
+_cache: dict[tuple[str, float | None, str | None], Detector] = {}
 _lock = threading.Lock()
 
 
-def get_detector(name: str = DEFAULT, *, threshold: float | None = None) -> Detector:
-    """The named detector, loaded once per process and shared."""
+def get_detector(name: str | None = None, *, threshold: float | None = None,
+                 model_dir: str | None = None) -> Detector:
+    """The named detector (None: the default), loaded once per process and shared;
+    ``model_dir`` loads its artifact from another folder (one ``train`` or ``evaluate
+    --write`` made)."""
+    name = name or DEFAULT
     if name not in REGISTRY:
         raise ModelError.make("E201", name=name, choices=", ".join(sorted(REGISTRY)))
-    key = (name, threshold)
+    key = (name, threshold, model_dir)
     with _lock:
         if key not in _cache:
             module, cls = REGISTRY[name]
-            _cache[key] = getattr(import_module(module), cls)(threshold=threshold)
+            found = getattr(import_module(module), cls)
+            _cache[key] = (found(threshold=threshold) if model_dir is None
+                           else found(model_dir=Path(model_dir), threshold=threshold))
         return _cache[key]

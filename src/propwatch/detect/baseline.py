@@ -17,12 +17,19 @@ import pycrfsuite
 
 from ..doc import Article, Span
 from ..errors import ModelError
+from ..pipeline.component import Shared
 from ..techniques import describe
-from .features import (STOPWORDS, ArticleContext, article_context, sentence_features,
-                       span_features, token_features)
-from .linear import LinearModel
 from .calibration import calibrate
+from .features import (
+    STOPWORDS,
+    ArticleContext,
+    article_context,
+    sentence_features,
+    span_features,
+    token_features,
+)
 from .labels import pick_labels
+from .linear import LinearModel
 from .tokens import trim
 
 NAME = "baseline"
@@ -145,8 +152,9 @@ class BaselineDetector:
         return f" (cues: {', '.join(cues[:3])})" if cues else ""
 
     # ------------------------------------------------------------ both
-    def detect(self, article: Article) -> list[Span]:
-        """Spans with their likeliest technique, a score and a reason."""
+    def detect(self, article: Article, shared: Shared | None = None) -> list[Span]:
+        """Spans with their likeliest technique, a score and a reason (the CRF baseline has
+        no encoder states to share)."""
         ctx = article_context(article)
         found = self.find_spans(article, ctx)
         offsets = [(s, e) for s, e, _ in found]

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..doc import Article, Span
 from ..errors import ModelError
+from ..pipeline.component import Shared
 from ..techniques import LABELS, describe
 from .calibration import calibrate
 from .labels import pick_labels
@@ -436,8 +437,11 @@ class TransformerDetector:
         return {t: [(s, e) for s, e, _, _ in self.find_spans(article, t, encoded)]
                 for t in thresholds}
 
-    def detect(self, article: Article) -> list[Span]:
-        encoded = self.encode(article)
+    def detect(self, article: Article, shared: Shared | None = None) -> list[Span]:
+        """Spans with their technique; the encoder pass is left in ``shared`` (key
+        ``("encoded", version)``) for later components of the pipeline."""
+        encoded = (shared.get(("encoded", self.version), lambda: self.encode(article))
+                   if shared is not None else self.encode(article))
         found = self.find_spans(article, encoded=encoded)
         probs = self.technique_probs(article, encoded, [(s, e) for s, e, _, _ in found])
         spans = []

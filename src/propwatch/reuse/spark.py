@@ -24,8 +24,16 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 import numpy as np
 
 from ..doc import Article, ReuseLink
-from .engine import (Fingerprints, ReuseOptions, ReuseResult, usable_mask, align_pair,
-                     build_clusters, fingerprint, is_boilerplate)
+from .engine import (
+    Fingerprints,
+    ReuseOptions,
+    ReuseResult,
+    align_pair,
+    build_clusters,
+    fingerprint,
+    is_boilerplate,
+    usable_mask,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark import RDD

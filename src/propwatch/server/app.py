@@ -1,7 +1,7 @@
 """The FastAPI application: routers, error handlers, middleware, the UI's static files.
 
-``create_app(settings)`` opens the store (so a bad --db fails before serving) and loads the
-detector at startup; analyses run one at a time on a worker thread, never on the event loop.
+``create_app(settings)`` opens the store and loads the pipeline's components (so a bad --db or
+component fails before serving); analyses run one at a time on a worker thread, never on the event loop.
 """
 
 from __future__ import annotations
@@ -14,16 +14,19 @@ from typing import AsyncIterator
 from .settings import MISSING_EXTRA
 
 try:
-    import anyio
     from fastapi import FastAPI
-    from fastapi_offline import FastAPIOffline
     from fastapi.responses import FileResponse, RedirectResponse
     from fastapi.staticfiles import StaticFiles
+    from fastapi_offline import FastAPIOffline
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     raise ImportError(MISSING_EXTRA) from exc
 
 from .. import __version__
-from .middleware import BodyLimitMiddleware, CatchAllMiddleware, SecurityHeadersMiddleware
+from .middleware import (
+    BodyLimitMiddleware,
+    CatchAllMiddleware,
+    SecurityHeadersMiddleware,
+)
 from .problems import SafeJSONResponse, install_handlers
 from .routers import analyze, articles, health, reuse, stats, techniques
 from .runtime import Runtime
@@ -52,9 +55,7 @@ def create_app(settings: ServerSettings, *, ui_dir: Path | None = None) -> FastA
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime.open()
-        # Load the model once, before the first request, without blocking the loop.
-        detector = await anyio.to_thread.run_sync(lambda: runtime.detector)
-        log.info("propwatch serve: detector %s, store %s", detector.version,
+        log.info("propwatch serve: components %s, store %s", runtime.pipeline.versions,
                  settings.db or "none")
         try:
             yield

@@ -12,7 +12,6 @@ from typing import Any, Optional
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -60,32 +59,37 @@ class AnalyzeRequest(BaseModel):
 class SpanOut(BaseModel):
     start: int = Field(description="Offset of the first character (0-based, code points).")
     end: int = Field(description="Offset after the last character (half-open).")
-    technique: str = Field(description="Exact PTC label, see /api/techniques.")
+    label: str = Field(description="For technique spans, the exact PTC label (/api/techniques).")
     score: float
     reason: Optional[str] = None
     text: str = Field(description="text[start:end], the evidence.")
 
 
-class SummaryOut(BaseModel):
-    spans: int
-    techniques: dict[str, int]
-    covered_characters: int
-    coverage: float
+class LayerOut(BaseModel):
+    """One layer of findings and the component that made it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    component: str = Field(description="Versioned component name, e.g. techniques.v1.")
+    version: str = Field(description="What made the findings: model or rules version.")
+    kind: str = Field(description="Kind of the items: span, attribution, or a plugin's kind.")
+    summary: dict[str, Any]
+    items: list[dict[str, Any]] = Field(description="Spans ({start, end, label, score, reason?, "
+                                                    "text}) or records made of spans.")
 
 
 class AnalysisOut(BaseModel):
-    """Exactly ``Analysis.to_dict()``, as ``propwatch analyze --format json`` writes it."""
+    """Exactly ``Document.to_dict()``, as ``propwatch analyze --format json`` writes it
+    (schema_version 2: one key per layer under ``layers``)."""
 
     schema_version: int
-    detector: str
     id: str
     source: Optional[str]
     title: Optional[str]
     outlet: Optional[str]
     url: Optional[str]
     published: Optional[str]
-    summary: SummaryOut
-    spans: list[SpanOut]
+    layers: dict[str, LayerOut]
     boilerplate: list[list[int]] = Field(description="[start, end) ranges skipped as debris.")
     text: str
 
@@ -160,6 +164,7 @@ class HealthOut(BaseModel):
     status: str
     version: str
     detector: str
+    components: dict[str, str] = Field(description="Layer -> version of what writes it.")
     db: Optional[str]
     articles: Optional[int]
 

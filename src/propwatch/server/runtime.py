@@ -1,33 +1,26 @@
-"""What one app holds for its lifetime: settings, the shared detector, the store, and the
-worker thread that runs analyses off the event loop under a time limit."""
+"""What one app holds for its lifetime: settings, the pipeline, the store, and the worker
+thread that runs analyses off the event loop under a time limit."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Callable, TypeVar
 
 import anyio
 
-from ..config import Settings
-from ..detect import REGISTRY, Detector, get_detector
-from ..errors import ModelError
+from ..pipeline import Pipeline, pipeline_names
 from ..store import Store
 from .problems import NO_STORE, ApiError
 from .settings import ServerSettings
 
 T = TypeVar("T")
 
-# The baseline detector keeps per-call state in its CRF tagger (set() then marginal()), so one
-# detector object must never run two analyses at once, even across apps in one process.
-_DETECTOR_LOCKS: dict[int, threading.Lock] = {}
-_LOCKS_LOCK = threading.Lock()
-
-
-def detector_lock(detector: Detector) -> threading.Lock:
-    with _LOCKS_LOCK:
-        return _DETECTOR_LOCKS.setdefault(id(detector), threading.Lock())
+# Components are shared by every app of a process, and some keep per-call state (the baseline
+# detector's CRF tagger: set() then marginal()), so one analysis runs at a time per process.
+PIPELINE_LOCK = threading.Lock()
 
 
 class _Abandoned(Exception):
@@ -35,21 +28,17 @@ class _Abandoned(Exception):
 
 
 class Runtime:
-    """Shared state of one app. The store is opened here (so a bad --db fails at startup);
-    the detector loads at startup (lifespan) or, failing that, on first use, once."""
+    """Shared state of one app. The pipeline's components load here and the store opens here,
+    so a bad component, detector or --db fails at startup, not on the first request."""
 
     def __init__(self, settings: ServerSettings) -> None:
-        if settings.detector not in REGISTRY:
-            raise ModelError.make("E201", name=settings.detector,
-                                  choices=", ".join(sorted(REGISTRY)))
         self.settings = settings
         # The ingest readers' own size limit follows the body limit: one upload, one article.
-        self.ingest_settings = Settings(max_bytes=settings.max_body_bytes,
-                                        detector=settings.detector)
+        self.ingest_settings = replace(settings.pipeline, max_bytes=settings.max_body_bytes)
+        self.pipeline = Pipeline.from_settings(settings.pipeline)
         self._lock = threading.Lock()
         self._store: Store | None = None
         self._executor: ThreadPoolExecutor | None = None
-        self._detector: Detector | None = None
         self.open()
 
     def open(self) -> None:
@@ -77,13 +66,12 @@ class Runtime:
         assert self._executor is not None
         return self._executor
 
-    @property
-    def detector(self) -> Detector:
-        if self._detector is None:
-            with self._lock:
-                if self._detector is None:
-                    self._detector = get_detector(self.settings.detector)
-        return self._detector
+    def pipeline_for(self, with_: list[str], without: list[str]) -> Pipeline:
+        """The server's pipeline, or with components added or left out for one request."""
+        if not with_ and not without:
+            return self.pipeline
+        names = pipeline_names(self.settings.pipeline.components, with_=with_, without=without)
+        return Pipeline.from_settings(replace(self.settings.pipeline, components=names))
 
     def require_store(self) -> Store:
         store = self.store

@@ -4,9 +4,9 @@ the CLI can build settings and report a missing extra without importing FastAPI.
 from __future__ import annotations
 
 import importlib.util
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from ..detect import DEFAULT
+from ..config import Settings
 from ..errors import UsageError
 
 MISSING_EXTRA = (
@@ -31,7 +31,7 @@ class ServerSettings:
     token: str | None = None  # when set, every /api route but /api/health needs it
     max_body_bytes: int = 2_000_000
     analysis_timeout_s: float = 30.0
-    detector: str = DEFAULT
+    pipeline: Settings = field(default_factory=Settings)  # components, detector, threshold
 
     def __post_init__(self) -> None:
         if not isinstance(self.max_body_bytes, int) or self.max_body_bytes <= 0:

@@ -218,4 +218,16 @@
   });
 
   paint();
+
+  // a toggle per layer other than techniques: its spans are underlined while it is shown
+  var hiddenLayers = {};
+  document.querySelectorAll("input[data-layer-toggle]").forEach(function (box) {
+    box.addEventListener("change", function () {
+      hiddenLayers[box.getAttribute("data-layer-toggle")] = !box.checked;
+      document.querySelectorAll("#pw-text .ly").forEach(function (el) {
+        var names = (el.getAttribute("data-ly") || "").split(" ");
+        el.classList.toggle("off", names.every(function (n) { return hiddenLayers[n]; }));
+      });
+    });
+  });
 })();

@@ -21,12 +21,18 @@ import numpy as np
 import pycrfsuite
 
 from ..detect.baseline import INSIDE, VERSION, spans_from_probabilities
-from ..detect.features import ArticleContext, article_context, sentence_features, span_features, token_features
+from ..detect.features import (
+    ArticleContext,
+    article_context,
+    sentence_features,
+    span_features,
+    token_features,
+)
 from ..detect.linear import LinearModel
 from ..doc import merge_ranges
 from ..errors import UsageError
-from ..evaluate import score_si
-from ..ptc import LabelRow, Split, group_by_article, load_split
+from ..eval.ptc import LabelRow, Split, group_by_article, load_split
+from ..eval.scores import score_si
 
 try:
     from sklearn.feature_extraction import DictVectorizer

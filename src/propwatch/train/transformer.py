@@ -21,12 +21,17 @@ from typing import Callable
 
 import numpy as np
 
-from ..detect.transformer import (LABELS_BIO, VERSION, encode_article, load_tokenizer,
-                                   span_extra_features)
 from ..detect.tokens import split_sentences
+from ..detect.transformer import (
+    LABELS_BIO,
+    VERSION,
+    encode_article,
+    load_tokenizer,
+    span_extra_features,
+)
 from ..doc import merge_ranges
 from ..errors import UsageError
-from ..ptc import Split, group_by_article, load_split
+from ..eval.ptc import Split, group_by_article, load_split
 from ..techniques import LABELS
 
 Log = Callable[[str], None]

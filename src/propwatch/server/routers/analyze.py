@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from typing import Optional
+
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
-from ...doc import Analysis
-from ...pipeline import analyze_article
-from ...report import render_html
+from ...doc import Document
+from ...errors import PropwatchError
+from ...pipeline import Pipeline
+from ...render.report import render_html
 from ..deps import get_runtime, require_token
 from ..inputs import Upload, read_request
 from ..models import AnalysisOut, AnalyzeRequest, ErrorOut
-from ..problems import SafeJSONResponse
-from ..runtime import Runtime, detector_lock
+from ..problems import ApiError, SafeJSONResponse
+from ..runtime import PIPELINE_LOCK, Runtime
 from .reports import report_response
 
 router = APIRouter(tags=["analyze"], dependencies=[Depends(require_token)])
@@ -42,15 +45,26 @@ _ERRORS = {code: {"model": ErrorOut, "description": what} for code, what in (
     (503, "the analysis took longer than --timeout"))}
 
 
-def _analysis_job(runtime: Runtime, read):
-    detector = runtime.detector
+def _pipeline(runtime: Runtime, with_: Optional[list[str]],
+              without: Optional[list[str]]) -> Pipeline:
+    try:
+        return runtime.pipeline_for(with_ or [], without or [])
+    except PropwatchError as exc:
+        raise ApiError(422, "validation_error", f"field 'with'/'without': {exc}",
+                       field="with") from None
 
-    def job() -> tuple[Analysis, Upload]:
+
+def _analysis_job(pipeline: Pipeline, read):
+    def job() -> tuple[Document, Upload]:
         upload = read()
-        with detector_lock(detector):
-            return analyze_article(upload.article, detector=detector), upload
+        with PIPELINE_LOCK:
+            return pipeline(upload.article), upload
 
     return job
+
+
+_WITH = Query(None, alias="with", description="Add a component (and its layer); repeatable.")
+_WITHOUT = Query(None, description="Leave a component out; repeatable.")
 
 
 def _record_headers(upload: Upload) -> dict[str, str]:
@@ -59,29 +73,36 @@ def _record_headers(upload: Upload) -> dict[str, str]:
 
 @router.post("/api/analyze", response_model=AnalysisOut, openapi_extra=_BODY,
              responses=_ERRORS)
-async def analyze(request: Request, runtime: Runtime = Depends(get_runtime)) -> SafeJSONResponse:
-    """Technique spans of one article: exactly what ``propwatch analyze --format json`` writes.
+async def analyze(request: Request, runtime: Runtime = Depends(get_runtime),
+                  with_: Optional[list[str]] = _WITH,
+                  without: Optional[list[str]] = _WITHOUT) -> SafeJSONResponse:
+    """The layers of one article (technique spans by default; ``with``/``without`` change the
+    components): exactly what ``propwatch analyze --format json`` writes.
 
     Send JSON ``{"text": ..., "title"?, "outlet"?, "published"?, "url"?, "id"?}`` or a
     multipart form with a ``file`` (.txt, .html, .jsonl, .csv; optional metadata fields).
     A JSONL or CSV file may hold several records: the first one is analysed, and the header
     ``X-Propwatch-Records`` gives how many there were. Title, outlet and date stated in the
     text are read from it unless given."""
+    pipeline = _pipeline(runtime, with_, without)
     read = await read_request(request, runtime.ingest_settings)
-    analysis, upload = await runtime.run(_analysis_job(runtime, read))
+    analysis, upload = await runtime.run(_analysis_job(pipeline, read))
     return SafeJSONResponse(analysis.to_dict(), headers=_record_headers(upload))
 
 
 @router.post("/api/report", response_class=HTMLResponse, openapi_extra=_BODY,
              responses={200: {"content": {"text/html": {}},
                               "description": "a self-contained HTML report page"}, **_ERRORS})
-async def report(request: Request, runtime: Runtime = Depends(get_runtime)) -> HTMLResponse:
+async def report(request: Request, runtime: Runtime = Depends(get_runtime),
+                 with_: Optional[list[str]] = _WITH,
+                 without: Optional[list[str]] = _WITHOUT) -> HTMLResponse:
     """The same input as /api/analyze; answers the self-contained HTML report page (inline CSS
     and JS, article text escaped) as a download."""
+    pipeline = _pipeline(runtime, with_, without)
     read = await read_request(request, runtime.ingest_settings)
-    job = _analysis_job(runtime, read)
+    job = _analysis_job(pipeline, read)
 
-    def render() -> tuple[str, Analysis, Upload]:
+    def render() -> tuple[str, Document, Upload]:
         analysis, upload = job()
         return render_html(analysis), analysis, upload
 

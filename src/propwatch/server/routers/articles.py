@@ -6,7 +6,7 @@ from typing import Optional
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from ...report import render_html
+from ...render.report import render_html
 from ...store import Store
 from ...techniques import LABELS, PROPAGANDA
 from ..deps import get_store, require_token
@@ -51,7 +51,7 @@ def list_articles(
 
 
 def _analysis(store: Store, article_id: str):
-    analysis = store.analysis(article_id)
+    analysis = store.document(article_id)
     if analysis is None:
         raise ApiError(404, "not_found",
                        f"no article '{article_id}' in the corpus; GET /api/articles lists them",

@@ -14,8 +14,11 @@ router = APIRouter(tags=["health"])
 
 @router.get("/api/health", response_model=HealthOut)
 def health(runtime: Runtime = Depends(get_runtime)) -> dict:
-    """Status, version, the detector's version, the store path and its number of articles."""
+    """Status, version, the detector's version, the pipeline's components (layer -> version),
+    the store path and its number of articles."""
     store = runtime.store
-    return {"status": "ok", "version": __version__, "detector": runtime.detector.version,
+    versions = runtime.pipeline.versions
+    return {"status": "ok", "version": __version__, "detector": versions.get("techniques", ""),
+            "components": versions,
             "db": store.path if store is not None else None,
             "articles": store.count() if store is not None else None}

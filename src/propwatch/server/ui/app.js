@@ -222,6 +222,70 @@
     return (i) => (i <= 0 ? 0 : i >= idx.length ? text.length : idx[i]);
   }
 
+  // ------------------------------------------------------------------ analysis documents
+
+  const TECHNIQUES_LAYER = "techniques";
+  /** Underline colours of the layers other than techniques, in their order. */
+  const LAYER_COLORS = ["#2f56c6", "#b54708", "#067647", "#9e2a9c", "#c11574", "#0e7090", "#475467"];
+
+  function isSpanLike(x) {
+    return !!x && typeof x === "object" && !Array.isArray(x)
+      && typeof x.start === "number" && typeof x.end === "number" && isFinite(x.start) && isFinite(x.end);
+  }
+
+  /** Every span of a layer: its items when kind is "span", else the spans inside its records. */
+  function layerSpans(name, layer) {
+    const items = Array.isArray(layer && layer.items) ? layer.items : [];
+    const found = [];
+    const take = (x) => { if (isSpanLike(x)) { found.push(x); } };
+    for (const item of items) {
+      if (layer.kind === "span" || isSpanLike(item)) { take(item); continue; }
+      if (!item || typeof item !== "object") { continue; }
+      for (const v of Object.values(item)) {
+        if (Array.isArray(v)) { v.forEach(take); } else { take(v); }
+      }
+    }
+    return found.map((sp) => ({
+      start: sp.start, end: sp.end,
+      label: sp.label != null && sp.label !== "" ? String(sp.label) : String(name),
+      score: typeof sp.score === "number" && isFinite(sp.score) ? sp.score : null,
+      reason: sp.reason ? String(sp.reason) : "",
+      text: sp.text != null ? String(sp.text) : null,
+    })).sort((a, b) => (a.start - b.start) || (a.end - b.end) || a.label.localeCompare(b.label));
+  }
+
+  /**
+   * An analysis as the views read it, from schema_version 1 (technique spans at the top) or 2
+   * (one entry per layer under ``layers``): ``spans`` (each with ``technique``), ``summary``,
+   * ``detector``, ``hasTechniques``, ``otherLayers`` [{name, component, version, kind, summary,
+   * spans}] and ``raw``, the document exactly as the server sent it (for downloads).
+   */
+  function normalizeAnalysis(doc) {
+    if (!doc || typeof doc !== "object" || Array.isArray(doc)) { return doc; }
+    const layers = doc.layers && typeof doc.layers === "object" && !Array.isArray(doc.layers) ? doc.layers : {};
+    const v1 = doc.schema_version === 1 || (doc.schema_version == null && Array.isArray(doc.spans));
+    const out = { ...doc, raw: doc };
+    if (v1) {
+      out.spans = Array.isArray(doc.spans) ? doc.spans : [];
+      out.hasTechniques = true;
+    } else {
+      const tech = layers[TECHNIQUES_LAYER];
+      const items = tech && Array.isArray(tech.items) ? tech.items : [];
+      out.spans = items.filter(isSpanLike).map((sp) => ({ ...sp, technique: sp.label != null ? sp.label : sp.technique }));
+      out.summary = tech && tech.summary && typeof tech.summary === "object" ? tech.summary : {};
+      out.detector = tech ? String(tech.version || "") : "";
+      out.hasTechniques = !!tech;
+    }
+    out.otherLayers = Object.entries(layers)
+      .filter(([name, layer]) => name !== TECHNIQUES_LAYER && layer && typeof layer === "object")
+      .map(([name, layer]) => ({
+        name, component: String(layer.component || name), version: String(layer.version || ""),
+        kind: String(layer.kind || ""), summary: layer.summary && typeof layer.summary === "object" ? layer.summary : {},
+        spans: layerSpans(name, layer),
+      }));
+    return out;
+  }
+
   // ------------------------------------------------------------------ popup (one for the page)
 
   const pop = h("div", { class: "pop", id: "pw-pop", role: "tooltip", hidden: true });
@@ -256,6 +320,16 @@
         reason: sp.reason ? String(sp.reason) : "", text: sp.text != null ? String(sp.text) : text.slice(start, end) };
     });
     const bps = (analysis.boilerplate || []).map(([a, b]) => [toU(a), toU(b)]).filter(([a, b]) => b > a);
+    const noTechniques = analysis.hasTechniques === false;
+
+    // the other layers (schema_version 2): their spans are underlined, one toggle per layer
+    const layers = (analysis.otherLayers || []).map((ly, k) => ({ ...ly, k, color: LAYER_COLORS[k % LAYER_COLORS.length],
+      items: (ly.spans || []).map((sp) => {
+        const start = toU(sp.start), end = toU(sp.end);
+        return { ...sp, uStart: start, uEnd: end, text: sp.text != null ? sp.text : text.slice(start, end) };
+      }) }));
+    const lspans = layers.flatMap((ly) => ly.items.filter((sp) => sp.uEnd > sp.uStart).map((sp) => ({ k: ly.k, sp })));
+    const layerShown = layers.map(() => true);
 
     // segment the text at every span and boilerplate boundary
     const cuts = new Set([0, text.length]);
@@ -266,6 +340,11 @@
       cuts.add(sp.start); cuts.add(sp.end);
       add(opens, sp.start, sp.i); add(closes, sp.end, sp.i);
     }
+    const lOpens = new Map(), lCloses = new Map();
+    lspans.forEach((x, j) => {
+      cuts.add(x.sp.uStart); cuts.add(x.sp.uEnd);
+      add(lOpens, x.sp.uStart, j); add(lCloses, x.sp.uEnd, j);
+    });
     const bpDelta = new Map();
     for (const [a, b] of bps) {
       cuts.add(a); cuts.add(b);
@@ -278,26 +357,38 @@
     const segSpans = [];
     const spanMarks = spans.map(() => []);
     const active = new Set();
+    const lActive = new Set();
+    const lyEls = [];       // [element, layer indices]: the underlined pieces of text
     let inBp = 0;
     for (let j = 0; j < points.length - 1; j++) {
       const at = points[j], next = points[j + 1];
       for (const i of closes.get(at) || []) { active.delete(i); }
       for (const i of opens.get(at) || []) { active.add(i); }
+      for (const i of lCloses.get(at) || []) { lActive.delete(i); }
+      for (const i of lOpens.get(at) || []) { lActive.add(i); }
       inBp += bpDelta.get(at) || 0;
       if (next <= at) { continue; }
       const chunk = text.slice(at, next);
+      let content = chunk;
+      if (lActive.size) {
+        const under = [...lActive].sort((x, y) => x - y).map((i) => lspans[i]);
+        const ks = [...new Set(under.map((x) => x.k))].sort((x, y) => x - y);
+        content = h("span", { class: "ly", "data-l": ks.join(" "), "data-ly": ks.map((k) => layers[k].name).join(" "),
+          title: under.map((x) => layers[x.k].name + ": " + x.sp.label).filter((v, n, a) => a.indexOf(v) === n).join("\n"), text: chunk });
+        lyEls.push([content, ks]);
+      }
       if (active.size) {
         const ids = [...active].sort((x, y) => x - y);
         const m = h("mark", { class: "seg" + (inBp > 0 ? " bp" : ""), "data-s": ids.join(" "),
-          "data-t": [...new Set(ids.map((i) => spans[i].t))].join(" "), tabindex: "0", text: chunk });
+          "data-t": [...new Set(ids.map((i) => spans[i].t))].join(" "), tabindex: "0" }, content);
         marks.push(m);
         segSpans.push(ids);
         ids.forEach((i) => spanMarks[i].push(m));
         textEl.appendChild(m);
       } else if (inBp > 0) {
-        textEl.appendChild(h("span", { class: "bp", title: "boilerplate: skipped by the detectors", text: chunk }));
+        textEl.appendChild(h("span", { class: "bp", title: "boilerplate: skipped by the detectors" }, content));
       } else {
-        textEl.appendChild(document.createTextNode(chunk));
+        append(textEl, content);
       }
     }
     const markIndex = new Map(marks.map((m, k) => [m, k]));
@@ -331,6 +422,14 @@
       });
       legendItems.forEach(([li, t, box]) => { li.classList.toggle("off", !shown.get(t)); box.checked = !!shown.get(t); });
       spanItems.forEach(([li, t]) => li.classList.toggle("off", !shown.get(t)));
+      paintLayers();
+    }
+    function paintLayers() {
+      lyEls.forEach(([el, ks]) => {
+        const on = ks.filter((k) => layerShown[k]);
+        el.classList.toggle("on", on.length > 0);
+        if (on.length) { el.style.setProperty("--lc", layers[on[on.length - 1]].color); } else { el.style.removeProperty("--lc"); }
+      });
     }
     function chunkLabel(chunk, names) {
       const c = chunk.length > 60 ? chunk.slice(0, 57) + "…" : chunk;
@@ -439,7 +538,7 @@
         h("div", { class: "stat" }, h("b", { text: pct(coverage) }), h("span", { text: "of content covered" }))),
       h("div", { class: "cover", title: fmtInt(summary.covered_characters) + " characters of content are inside at least one span" },
         h("i")),
-      h("p", { class: "note" }, "Detector ", h("code", { text: analysis.detector || "unknown" }),
+      h("p", { class: "note" }, noTechniques ? "No techniques layer in this analysis" : ["Detector ", h("code", { text: analysis.detector || "unknown" })],
         bps.length ? " · " + plural(bps.reduce((n, [a, b]) => n + b - a, 0), "boilerplate character") + " greyed" : ""));
     overview.querySelector(".cover i").style.width = Math.min(100, coverage * 100).toFixed(1) + "%";
 
@@ -474,7 +573,7 @@
       legendItems.push([li, t, box]);
       legend.appendChild(li);
     }
-    const absent = TECHS.map((t, k) => k).filter((k) => !counts.has(k) && TECHS[k].definition).sort(byRank);
+    const absent = noTechniques ? [] : TECHS.map((t, k) => k).filter((k) => !counts.has(k) && TECHS[k].definition).sort(byRank);
     const setAll = (on) => { present.forEach((t) => shown.set(t, on)); owner.hide(true); paint(); say(on ? "All highlights shown" : "All highlights hidden"); };
     const controls = h("div", { class: "controls" },
       h("button", { type: "button", class: "linkbtn", onclick: () => setAll(true), text: "Show all" }),
@@ -486,7 +585,8 @@
       controls.appendChild(h("label", null, bpBox, "Show boilerplate"));
     }
     const techSection = h("section", { "aria-labelledby": "pw-tech" }, h("h2", { id: "pw-tech", text: "Techniques" }),
-      present.length ? [legend, controls] : h("p", { class: "none", text: "No technique found in this text." }),
+      present.length ? [legend, controls]
+        : h("p", { class: "none", text: noTechniques ? "No techniques layer: this analysis was made without the technique detector." : "No technique found in this text." }),
       absent.length ? h("p", { class: "absent" }, h("b", { text: "Not found: " }), absent.map((k) => TECHS[k].name).join(", ")) : null);
 
     let spanSection = null;
@@ -518,6 +618,46 @@
       spanSection = h("section", { class: "spans" }, h("details", null, h("summary", null, h("h2", { text: "Spans (" + spans.length + ")" })), ol));
     }
 
+    const layerSections = layers.map((ly) => {
+      const hid = "pw-ly-" + ly.k;
+      const box = h("input", { type: "checkbox", checked: true, "data-layer": ly.name, "aria-controls": "pw-text" });
+      const section = h("section", { class: "layer", "data-layer": ly.name, "aria-labelledby": hid, vars: { "--lc": ly.color } });
+      box.addEventListener("change", () => {
+        layerShown[ly.k] = box.checked;
+        section.classList.toggle("off", !box.checked);
+        paintLayers();
+        say(ly.name + (box.checked ? " shown in the text" : " hidden in the text"));
+      });
+      const facts = Object.entries(ly.summary).filter(([, v]) => typeof v === "number" || typeof v === "string" || typeof v === "boolean");
+      let body;
+      if (ly.items.length) {
+        body = h("ol", { class: "layerlist" }, ly.items.map((sp) => {
+          const flat = sp.text.replace(/\s+/g, " ").trim();
+          const q = flat.length > 90 ? flat.slice(0, 89).trimEnd() + "…" : flat;
+          const b = h("button", { type: "button", class: "lybtn", title: sp.reason || null, "data-start": String(sp.start), "data-end": String(sp.end) },
+            h("span", { class: "shead" }, h("b", { class: "llabel", text: sp.label }),
+              sp.score != null ? h("span", { class: "score", text: Math.round(sp.score * 100) + "%" }) : null),
+            h("q", { text: q }));
+          b.addEventListener("click", (e) => {
+            if (sp.uEnd <= sp.uStart) { return; }
+            e.stopPropagation();
+            owner.hide(true);
+            selectInText(textEl, sp.uStart, sp.uEnd);
+          });
+          return h("li", null, b);
+        }));
+      } else {
+        body = h("p", { class: "none", text: "Nothing found." });
+      }
+      append(section, [
+        h("h2", { id: hid }, h("span", { class: "lname", text: ly.name }), " ", h("span", { class: "lcount", text: "(" + fmtInt(ly.items.length) + ")" })),
+        h("p", { class: "lab" }, h("code", { text: ly.component }), ly.version ? [" · ", h("code", { text: ly.version })] : null),
+        facts.length ? h("p", { class: "lfacts" }, facts.map(([k, v]) => h("span", { class: "chip" }, k.replace(/_/g, " ") + ": ", h("b", { text: typeof v === "number" ? fmtInt(v) : String(v) })))) : null,
+        h("label", { class: "lytoggle" }, box, h("i", { class: "lsw", "aria-hidden": "true" }), "Show in text"),
+        body]);
+      return section;
+    });
+
     const meta = h("dl", { class: "metadata" });
     const metaRow = (k, v) => { if (v != null && v !== "") { meta.appendChild(h("dt", { text: k })); meta.appendChild(h("dd", null, v)); } };
     metaRow("Title", analysis.title);
@@ -529,7 +669,7 @@
     metaRow("Length", plural([...text].length, "character"));
 
     const panel = h("aside", { class: "card panel", "aria-label": "Summary and technique legend" },
-      overview, dlSection, techSection, spanSection,
+      overview, dlSection, techSection, spanSection, layerSections,
       h("section", null, h("h2", { text: "Details" }), meta),
       h("section", { class: "note", text: "Highlights show where an automatic detector found a persuasion technique, with its confidence. They are pointers for a careful reader, not verdicts on the article." }));
 
@@ -541,9 +681,10 @@
       if (by.childNodes.length) { article.appendChild(by); }
     }
     if (note) { article.appendChild(note); }
-    article.appendChild(h("p", { class: "hint", text: spans.length
+    const lyHint = lspans.length ? " Dotted underlines mark the spans of " + layers.filter((ly) => ly.items.length).map((ly) => ly.name).join(", ") + " (toggled in the side panel)." : "";
+    article.appendChild(h("p", { class: "hint", text: (spans.length
       ? "Hover, focus (Tab) or click a highlight to see the technique, its score and why it was flagged. Striped text lies under several spans."
-      : "No technique was found in this text." }));
+      : noTechniques ? "This analysis has no techniques layer." : "No technique was found in this text.") + lyHint }));
     article.appendChild(textEl);
     paint();
 
@@ -649,7 +790,7 @@
 
   function getArticle(id) {
     if (!state.articles.has(id)) {
-      const p = api("/api/articles/" + encodeURIComponent(id));
+      const p = api("/api/articles/" + encodeURIComponent(id)).then(normalizeAnalysis);
       p.catch(() => state.articles.delete(id));
       state.articles.set(id, p);
     }
@@ -784,6 +925,7 @@
           analysis = analysis[0];
         }
         await loadTechniques().catch(() => TECHS);
+        analysis = normalizeAnalysis(analysis);
         state.analyze = { analysis, body, note };
         status.textContent = "";
         showResult(result);
@@ -815,7 +957,7 @@
     const view = analysisView(analysis, {
       note: note ? infoBox("The file held " + fmtInt(note) + " articles; this shows the first. Use the corpus tools for batches.") : null,
       downloads: [
-        { label: "Download JSON", kind: "json", run: async () => saveBlob(new Blob([JSON.stringify(analysis, null, 2)], { type: "application/json" }), base + ".propwatch.json") },
+        { label: "Download JSON", kind: "json", run: async () => saveBlob(new Blob([JSON.stringify(analysis.raw || analysis, null, 2)], { type: "application/json" }), base + ".propwatch.json") },
         { label: "Download HTML report", kind: "html", run: async () => saveBlob(await api("/api/report", { method: "POST", as: "blob", ...body() }), base + ".report.html") },
       ],
     });
@@ -1091,7 +1233,7 @@
     const view = analysisView(analysis, {
       heading: false,
       downloads: [
-        { label: "Download JSON", kind: "json", run: async () => saveBlob(new Blob([JSON.stringify(analysis, null, 2)], { type: "application/json" }), base + ".propwatch.json") },
+        { label: "Download JSON", kind: "json", run: async () => saveBlob(new Blob([JSON.stringify(analysis.raw || analysis, null, 2)], { type: "application/json" }), base + ".propwatch.json") },
         { label: "Download HTML report", kind: "html", run: async () => saveBlob(await api("/api/articles/" + encodeURIComponent(id) + "/report.html", { as: "blob" }), base + ".report.html") },
       ],
     });

@@ -13,9 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
-from .doc import Analysis, merge_ranges
+from ..doc import TECHNIQUES as TECHNIQUES_LAYER
+from ..doc import Analysis, Span, merge_ranges
+from ..techniques import TECHNIQUES, Technique, describe
 from .htmlkit import esc, esc_text, json_for_script, page, safe_href, unique_names
-from .techniques import TECHNIQUES, Technique, describe
+from .layers import excerpt as _excerpt
+from .layers import renderer_for, term_safe
 
 if TYPE_CHECKING:  # rich is imported lazily: only the terminal view needs it
     from rich.console import Console
@@ -34,8 +37,12 @@ __all__ = [
 
 
 def jsonl_record(analysis: Analysis) -> dict[str, Any]:
-    """One JSON-ready record per article: metadata, summary and spans with their exact text."""
+    """One JSON-ready record per article: metadata, the technique summary and spans with their
+    exact text (as in version 1, ``technique`` naming each span's label), and ``layers`` with
+    every other layer."""
     article = analysis.article
+    others = {layer.name: renderer_for(layer).json(analysis, layer)
+              for layer in analysis.layers if layer.name != TECHNIQUES_LAYER}
     return {
         "id": article.id,
         "source": article.source,
@@ -43,9 +50,8 @@ def jsonl_record(analysis: Analysis) -> dict[str, Any]:
         "outlet": article.outlet,
         "published": article.published,
         "url": article.url,
-        "detector": analysis.detector,
-        "summary": analysis.summary,
-        "spans": [span.to_dict(article.text) for span in analysis.spans],
+        **analysis.technique_fields(),
+        **({"layers": others} if others else {}),
     }
 
 
@@ -71,13 +77,27 @@ class _Segment:
     spans: tuple[int, ...]
     boilerplate: bool
     ends: tuple[int, ...]  # spans whose last character is in this segment
+    marks: tuple[int, ...] = ()  # spans of other layers (indices into ``_other_spans``)
+
+
+def _other_spans(analysis: Analysis) -> list[tuple[str, Span]]:
+    """(layer name, span) for the spans of every layer but techniques, in text order."""
+    return sorted(((layer.name, span) for layer in analysis.layers
+                   if layer.name != TECHNIQUES_LAYER for span in layer.spans()),
+                  key=lambda item: (item[1].start, item[1].end, item[0]))
 
 
 def _segments(analysis: Analysis) -> list[_Segment]:
     """Cut the text at every span and boilerplate boundary (a sweep, O(n log n))."""
     text, spans = analysis.article.text, analysis.spans
     boiler = merge_ranges(analysis.article.boilerplate)
-    cuts = {0, len(text)}
+    others = _other_spans(analysis)
+    other_starts: dict[int, list[int]] = {}
+    other_ends: dict[int, list[int]] = {}
+    for k, (_, span) in enumerate(others):
+        other_starts.setdefault(span.start, []).append(k)
+        other_ends.setdefault(span.end, []).append(k)
+    cuts = {0, len(text)} | set(other_starts) | set(other_ends)
     starts: dict[int, list[int]] = {}
     ends: dict[int, list[int]] = {}
     for i, span in enumerate(spans):
@@ -88,15 +108,19 @@ def _segments(analysis: Analysis) -> list[_Segment]:
         cuts.update((start, end))
     ordered = sorted(cuts)
     active: set[int] = set()
+    marked: set[int] = set()
     out: list[_Segment] = []
     b = 0
     for a, z in zip(ordered, ordered[1:]):
         active.difference_update(ends.get(a, ()))
         active.update(starts.get(a, ()))
+        marked.difference_update(other_ends.get(a, ()))
+        marked.update(other_starts.get(a, ()))
         while b < len(boiler) and boiler[b][1] <= a:
             b += 1
         in_boiler = b < len(boiler) and boiler[b][0] <= a
-        out.append(_Segment(a, z, tuple(sorted(active)), in_boiler, tuple(sorted(ends.get(z, ())))))
+        out.append(_Segment(a, z, tuple(sorted(active)), in_boiler, tuple(sorted(ends.get(z, ()))),
+                            tuple(sorted(marked))))
     return out
 
 
@@ -111,11 +135,6 @@ def _technique(label: str) -> Technique:
 def _technique_order(analysis: Analysis) -> list[str]:
     """Labels present, most frequent first (the order of ``Analysis.summary``)."""
     return list(analysis.summary["techniques"])
-
-
-def _excerpt(text: str, limit: int = 60) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
 def _percent(value: float) -> str:
@@ -184,48 +203,15 @@ def _meta_rows(analysis: Analysis) -> list[tuple[str, str]]:
 # --------------------------------------------------------------------------- HTML page
 
 
-def render_html(analysis: Analysis, *, index_href: str | None = None) -> str:
-    """One self-contained HTML page (inline CSS and JS, nothing fetched) for one analysis.
-
-    ``index_href``, when given, adds a link back to an index page.
-    """
-    article, spans = analysis.article, analysis.spans
-    text = article.text
+def technique_panel_html(analysis: Analysis) -> str:
+    """The techniques layer's side-panel sections: the legend with a toggle per technique, and
+    the numbered list of spans."""
+    spans, text = analysis.spans, analysis.article.text
     summary = analysis.summary
     order = _technique_order(analysis)
     tindex = {label: k for k, label in enumerate(order)}
     techs = [_technique(label) for label in order]
     span_tech = [tindex[s.technique] for s in spans]
-
-    # article body: one element per segment, no whitespace between them
-    parts: list[str] = []
-    for seg in _segments(analysis):
-        chunk = esc_text(text[seg.start : seg.end])
-        if seg.spans:
-            colors = [techs[span_tech[i]].color for i in seg.spans]
-            tip = "\n\n".join(
-                _tooltip(i + 1, techs[span_tech[i]], spans[i].score, spans[i].reason)
-                for i in seg.spans
-            )
-            classes = "seg bp" if seg.boilerplate else "seg"
-            count = f' data-n="{len(seg.spans)}"' if len(seg.spans) > 1 else ""
-            parts.append(
-                f'<mark class="{classes}" data-s="{" ".join(map(str, seg.spans))}"{count} '
-                f'style="{_background(colors)}" title="{esc(tip)}" tabindex="0">{chunk}</mark>'
-            )
-        elif seg.boilerplate:
-            parts.append(f'<span class="bp" title="Boilerplate: skipped, not analysed">{chunk}</span>')
-        else:
-            parts.append(chunk)
-        for i in seg.ends:
-            tech = techs[span_tech[i]]
-            parts.append(
-                f'<sup class="mk" data-i="{i}" data-n="{i + 1}" style="--c:{tech.color}" '
-                f'title="{esc(f"[{i + 1}] {tech.name}")}" aria-hidden="true"></sup>'
-            )
-    body = "".join(parts)
-
-    # side panel: techniques legend with toggles
     legend: list[str] = []
     most = max(summary["techniques"].values(), default=1)
     for k, (label, tech) in enumerate(zip(order, techs)):
@@ -271,6 +257,57 @@ def render_html(analysis: Analysis, *, index_href: str | None = None) -> str:
         else ""
     )
 
+    return (f'<section class="layer" data-layer="techniques"><h2>Techniques</h2>{legend_html}'
+            f"</section>{spans_html}")
+
+
+def render_html(analysis: Analysis, *, index_href: str | None = None) -> str:
+    """One self-contained HTML page (inline CSS and JS, nothing fetched) for one analysis.
+
+    ``index_href``, when given, adds a link back to an index page.
+    """
+    article, spans = analysis.article, analysis.spans
+    text = article.text
+    summary = analysis.summary
+    order = _technique_order(analysis)
+    tindex = {label: k for k, label in enumerate(order)}
+    techs = [_technique(label) for label in order]
+    span_tech = [tindex[s.technique] for s in spans]
+
+    # article body: one element per segment, no whitespace between them
+    parts: list[str] = []
+    others = _other_spans(analysis)
+    for seg in _segments(analysis):
+        chunk = esc_text(text[seg.start : seg.end])
+        if seg.marks:  # spans of other layers: underlined, toggled per layer
+            names = sorted({others[k][0] for k in seg.marks})
+            tip = "\n".join(f"{others[k][0]}: {others[k][1].label}" for k in seg.marks)
+            chunk = (f'<span class="ly" data-ly="{esc(" ".join(names))}" title="{esc(tip)}">'
+                     f"{chunk}</span>")
+        if seg.spans:
+            colors = [techs[span_tech[i]].color for i in seg.spans]
+            tip = "\n\n".join(
+                _tooltip(i + 1, techs[span_tech[i]], spans[i].score, spans[i].reason)
+                for i in seg.spans
+            )
+            classes = "seg bp" if seg.boilerplate else "seg"
+            count = f' data-n="{len(seg.spans)}"' if len(seg.spans) > 1 else ""
+            parts.append(
+                f'<mark class="{classes}" data-s="{" ".join(map(str, seg.spans))}"{count} '
+                f'style="{_background(colors)}" title="{esc(tip)}" tabindex="0">{chunk}</mark>'
+            )
+        elif seg.boilerplate:
+            parts.append(f'<span class="bp" title="Boilerplate: skipped, not analysed">{chunk}</span>')
+        else:
+            parts.append(chunk)
+        for i in seg.ends:
+            tech = techs[span_tech[i]]
+            parts.append(
+                f'<sup class="mk" data-i="{i}" data-n="{i + 1}" style="--c:{tech.color}" '
+                f'title="{esc(f"[{i + 1}] {tech.name}")}" aria-hidden="true"></sup>'
+            )
+    body = "".join(parts)
+
     meta_html = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in _meta_rows(analysis))
 
     byline = [esc(v) for v in (article.outlet, article.published) if v]
@@ -314,8 +351,8 @@ def render_html(analysis: Analysis, *, index_href: str | None = None) -> str:
         coverage=_coverage(coverage),
         coverage_width=f"{min(coverage, 1.0) * 100:.1f}",
         covered=f"{summary['covered_characters']:,}",
-        legend=legend_html,
-        spans=spans_html,
+        panels="".join(renderer_for(layer).html_panel(analysis, layer)
+                       for layer in analysis.layers),
         metadata=meta_html,
         display_controls=(
             '<div class="controls js-only">'
@@ -410,61 +447,15 @@ def write_html(analyses: Sequence[Analysis], out: Path) -> list[Path]:
 
 # --------------------------------------------------------------------------- terminal
 
-# Controls a terminal would act on (ESC sequences, bell...). Same length, so offsets hold.
-_TERM_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
-def _term_safe(text: str) -> str:
-    text = re.sub(r"\r(?!\n)", "\n", text)  # rich drops CR: keep old-Mac line breaks as breaks
-    return _TERM_CONTROL.sub("\ufffd", text)
-
-
-def render_terminal(analysis: Analysis, console: "Console") -> None:
-    """Print the article with highlighted spans, numbered end markers, a legend and a footer."""
+def technique_terminal(analysis: Analysis, console: "Console") -> None:
+    """The techniques layer below the article: a legend with definitions and the span list."""
     from rich import box
-    from rich.rule import Rule
     from rich.style import Style
     from rich.table import Table
     from rich.text import Text
 
-    article, spans = analysis.article, analysis.spans
-    summary = analysis.summary
-    text = _term_safe(article.text)
+    article, spans, summary = analysis.article, analysis.spans, analysis.summary
     techs = {label: _technique(label) for label in summary["techniques"]}
-
-    # header
-    console.print(Text(_term_safe(article.title or article.id), style="bold"))
-    meta = Table.grid(padding=(0, 2))
-    meta.add_column(style="dim", no_wrap=True)
-    meta.add_column()
-    for label, value in (
-        ("Outlet", article.outlet),
-        ("Published", article.published),
-        ("Source", article.source),
-        ("URL", article.url),
-        ("Article id", article.id),
-        ("Detector", analysis.detector or "unknown"),
-    ):
-        if value:
-            meta.add_row(label, Text(_term_safe(value)))
-    console.print(meta)
-    console.print(Rule(style="dim"))
-
-    # body: the inner (latest-starting, then shortest) span wins the colour
-    body = Text()
-    for seg in _segments(analysis):
-        style = Style()
-        if seg.spans:
-            winner = max(seg.spans, key=lambda i: (spans[i].start, -spans[i].end, i))
-            style = Style(color="black", bgcolor=techs[spans[winner].technique].color)
-        if seg.boilerplate:
-            style += Style(dim=True)
-        body.append(text[seg.start : seg.end], style=style)
-        for i in seg.ends:
-            body.append(f"[{i + 1}]", style=Style(bold=True, color=techs[spans[i].technique].color))
-    console.print(body)
-    console.print(Rule(style="dim"))
-
     if not spans:
         console.print(Text("No propaganda techniques found.", style="bold"))
     else:
@@ -486,10 +477,61 @@ def render_terminal(analysis: Analysis, console: "Console") -> None:
             line = Text()
             line.append(f"[{i + 1}]", style=Style(bold=True, color=tech.color))
             line.append(f" {tech.name} {float(span.score):.2f} ")
-            line.append("'" + _term_safe(_excerpt(article.text[span.start : span.end])) + "'")
+            line.append("'" + term_safe(_excerpt(article.text[span.start : span.end])) + "'")
             if span.reason:
-                line.append(f"  ({_term_safe(span.reason)})", style="dim")
+                line.append(f"  ({term_safe(span.reason)})", style="dim")
             console.print(line)
+
+
+def render_terminal(analysis: Analysis, console: "Console") -> None:
+    """Print the article with highlighted spans, numbered end markers, a legend and a footer."""
+    from rich.rule import Rule
+    from rich.style import Style
+    from rich.table import Table
+    from rich.text import Text
+
+    article, spans = analysis.article, analysis.spans
+    summary = analysis.summary
+    text = term_safe(article.text)
+    techs = {label: _technique(label) for label in summary["techniques"]}
+
+    # header
+    console.print(Text(term_safe(article.title or article.id), style="bold"))
+    meta = Table.grid(padding=(0, 2))
+    meta.add_column(style="dim", no_wrap=True)
+    meta.add_column()
+    for label, value in (
+        ("Outlet", article.outlet),
+        ("Published", article.published),
+        ("Source", article.source),
+        ("URL", article.url),
+        ("Article id", article.id),
+        ("Detector", analysis.detector or "unknown"),
+    ):
+        if value:
+            meta.add_row(label, Text(term_safe(value)))
+    console.print(meta)
+    console.print(Rule(style="dim"))
+
+    # body: the inner (latest-starting, then shortest) span wins the colour
+    body = Text()
+    for seg in _segments(analysis):
+        style = Style()
+        if seg.spans:
+            winner = max(seg.spans, key=lambda i: (spans[i].start, -spans[i].end, i))
+            style = Style(color="black", bgcolor=techs[spans[winner].technique].color)
+        if seg.boilerplate:
+            style += Style(dim=True)
+        if seg.marks:  # spans of other layers
+            style += Style(underline=True)
+        body.append(text[seg.start : seg.end], style=style)
+        for i in seg.ends:
+            body.append(f"[{i + 1}]", style=Style(bold=True, color=techs[spans[i].technique].color))
+    console.print(body)
+    console.print(Rule(style="dim"))
+
+    for layer in analysis.layers:
+        renderer_for(layer).terminal(analysis, layer, console)
 
     footer = (
         f"{len(spans)} span{'s' if len(spans) != 1 else ''} · "

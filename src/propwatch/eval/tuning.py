@@ -8,19 +8,24 @@ import itertools
 import random
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable
 
 import numpy as np
 
-from .detect import get_detector
-from .detect.labels import pick_labels
-from .detect.transformer import (Decoding, Encoded, blend_techniques, boost_repetition,
-                                 occurs_earlier)
-from .doc import Article
-from .errors import UsageError
-from .evaluate import PRF, score_si, score_tc
+from ..detect import get_detector
+from ..detect.labels import pick_labels
+from ..detect.transformer import (
+    Decoding,
+    Encoded,
+    blend_techniques,
+    boost_repetition,
+    occurs_earlier,
+)
+from ..doc import Article
+from ..errors import UsageError
+from ..techniques import LABELS
 from .ptc import group_by_article, load_split
-from .techniques import LABELS
+from .scores import PRF, score_si, score_tc
 
 TUNING_GRID = {"tagger_weight": (0.5, 0.6, 0.7, 0.8, 0.9, 1.0),
                "threshold": (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45),
@@ -166,7 +171,7 @@ def tune_decoding(*, split: str = "dev", data: str | None = None, detector=None,
 def bio_viterbi_spans(article: Article, encoded: Encoded) -> list[tuple[int, int]]:
     """Spans from MiniLM's most likely BIO path with I never following O (a constrained
     decoder), for comparison with threshold decoding."""
-    from .detect.tokens import trim
+    from ..detect.tokens import trim
 
     log_allowed = np.log(np.array([[1, 1, 0], [1, 1, 1], [1, 1, 1]], dtype=float) + 1e-12)
     found = []

@@ -21,9 +21,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence, TextIO
 
-from .config import Settings
-from .doc import Article, merge_ranges
-from .errors import InputError, PropwatchError, warning_text
+from ..config import Settings
+from ..doc import Article, merge_ranges
+from ..errors import InputError, PropwatchError, warning_text
 
 __all__ = [
     "INPUT_SUFFIXES",
@@ -414,7 +414,9 @@ def _legacy_encoding(data: bytes) -> str:
         other = sum(1 for ch in as_cp1252 if not ch.isascii())
         if other <= 0.3 * max(ascii_letters, 1):
             return "cp1252"
-    from charset_normalizer import from_bytes  # imported here: only legacy files need it
+    from charset_normalizer import (
+        from_bytes,  # imported here: only legacy files need it
+    )
 
     best = from_bytes(data).best()
     if best is not None and best.encoding:

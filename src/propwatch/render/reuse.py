@@ -3,7 +3,7 @@ here, no script library), reprint clusters with their members, and aligned passa
 side with a word-level diff.
 
 The look, the escaping and the Content-Security-Policy are those of the technique report
-(``propwatch.report``): same CSS variables and header, every value escaped, the one inline
+(``propwatch.render.report``): same CSS variables and header, every value escaped, the one inline
 script pinned by its hash, nothing fetched. Passage text is written exactly: the text content
 of a passage element is ``article.text[start:end]``, character for character.
 """
@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from ..doc import Article, Cluster, ReuseLink
-from ..htmlkit import esc, esc_text, page, resource, safe_href, unique_names
-from .engine import OutletEdge, ReuseResult
+from ..reuse.engine import OutletEdge, ReuseResult
+from .htmlkit import esc, esc_text, page, resource, safe_href, unique_names
 
 __all__ = ["render_reuse_html", "write_reuse_html", "diff_html"]
 

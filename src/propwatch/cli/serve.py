@@ -6,14 +6,22 @@ error line naming ``pip install 'propwatch[server]'`` (exit 2)."""
 from __future__ import annotations
 
 import ipaddress
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
-from ..cliutil import err, fail
-from ..detect import DEFAULT
 from ..errors import PropwatchError
-from .settings import ServerSettings, require_server_extra
+from ..server.settings import ServerSettings, require_server_extra
+from .common import (
+    err,
+    fail,
+    pipeline_settings,
+    settings_or_exit,
+    with_option,
+    without_option,
+)
+
+_DEFAULTS = ServerSettings()  # the one place the server defaults live
 
 
 def serve_command(
@@ -26,12 +34,16 @@ def serve_command(
                                         show_envvar=True, help="Require this token on /api "
                                         "routes (Authorization: Bearer or X-API-Token). Prefer "
                                         "the environment variable: options show in 'ps'."),
-    max_body_bytes: int = typer.Option(2_000_000, "--max-body-bytes", min=1,
-                                       help="Refuse request bodies larger than this (413)."),
-    timeout: float = typer.Option(30.0, "--timeout", min=0.001,
-                                  help="Seconds one analysis may take before the answer is 503."),
-    detector: str = typer.Option(DEFAULT, "--detector", "-d",
-                                 help="Detector name (see 'propwatch detectors')."),
+    max_body_bytes: Optional[int] = typer.Option(
+        None, "--max-body-bytes", min=1,
+        help=f"Refuse request bodies larger than this (413; default {_DEFAULTS.max_body_bytes:,})."),
+    timeout: Optional[float] = typer.Option(
+        None, "--timeout", min=0.001, help="Seconds one analysis may take before the answer is "
+        f"503 (default {_DEFAULTS.analysis_timeout_s:g})."),
+    detector: Optional[str] = typer.Option(None, "--detector", "-d",
+                                           help="Detector name (see 'propwatch detectors')."),
+    with_: Optional[List[str]] = with_option(),
+    without: Optional[List[str]] = without_option(),
 ) -> None:
     """Serve the REST API (and the web UI) on http://HOST:PORT; API docs at /docs."""
     try:
@@ -39,11 +51,13 @@ def serve_command(
     except ImportError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(2)
-    from . import serve
+    from ..server import serve
 
+    pipeline = pipeline_settings(settings_or_exit(detector=detector), with_, without)
+    given = {"max_body_bytes": max_body_bytes, "analysis_timeout_s": timeout}
     try:
-        settings = ServerSettings(db=db, token=token, max_body_bytes=max_body_bytes,
-                                  analysis_timeout_s=timeout, detector=detector)
+        settings = ServerSettings(db=db, token=token, pipeline=pipeline,
+                                  **{k: v for k, v in given.items() if v is not None})
     except PropwatchError as exc:
         fail(exc, 2)
     if token is None and not _is_loopback(host):
@@ -53,7 +67,7 @@ def serve_command(
               markup=False)
     try:
         serve(settings, host=host, port=port)
-    except PropwatchError as exc:  # a bad --db or --detector, found before listening
+    except PropwatchError as exc:  # a bad --db, component or detector, found before listening
         fail(exc, 2)
 
 

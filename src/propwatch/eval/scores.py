@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Hashable, Iterable, Mapping, Protocol, Sequence
 
-from .doc import Cluster, ReuseLink, merge_ranges
+from ..doc import Cluster, ReuseLink, merge_ranges
 
 Range = tuple[int, int]
 
@@ -90,7 +90,7 @@ def score_tc(*, predicted: Sequence[Labelled], gold: Sequence[Labelled]) -> TCSc
 
 # ---------------------------------------------------------------------------- text reuse
 #
-# Reuse gold (see ``propwatch.reuse.generate``) gives each article *units*: copied sentences
+# Reuse gold (see ``propwatch.bench.generate``) gives each article *units*: copied sentences
 # ``[start, end)`` with a ``key`` naming the source sentence, and ``pre``/``post``, the whitespace
 # characters right before and after. Articles x and y share a unit when both hold its key.
 #

@@ -1,4 +1,4 @@
-"""The corpus store: articles, spans, runs and text reuse in one SQLite file.
+"""The corpus store: articles, layers of findings, runs and text reuse in one SQLite file.
 
 This is the only module that speaks SQL. One ``Store`` holds one connection, guarded by a
 lock, so a Store may be shared between threads; many processes may read while one writes
@@ -6,8 +6,9 @@ lock, so a Store may be shared between threads; many processes may read while on
 
 Every write happens in a transaction. ``add_articles`` commits every ``batch_size``
 articles, so a killed ``add`` keeps what it committed and running it again adds the rest.
-The schema is versioned with ``PRAGMA user_version``; ``MIGRATIONS[n]`` takes version ``n``
-to ``n + 1`` inside one transaction.
+The schema is versioned with ``PRAGMA user_version``; ``MIGRATIONS[n]`` (``store.schema``)
+takes version ``n`` to ``n + 1`` inside one transaction. Findings of every layer live in two
+generic tables (``layers``, ``layer_records``), so a new layer needs no migration.
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence, TextIO
 
-from .doc import Analysis, Article, Cluster, Passage, ReuseLink, Span
-from .errors import InputError, StoreError
+from ..doc import (TECHNIQUES, Article, Cluster, Document, Layer, Passage, ReuseLink, Span,
+                   record_from_dict, technique_layer)
+from ..errors import InputError, StoreError
+from .schema import MIGRATIONS, SCHEMA_VERSION
 
 __all__ = ["AddResult", "MIGRATIONS", "SCHEMA_VERSION", "Store", "content_hash", "fts_query"]
 
@@ -33,100 +36,6 @@ __all__ = ["AddResult", "MIGRATIONS", "SCHEMA_VERSION", "Store", "content_hash",
 APPLICATION_ID = 0x70774442
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _CHUNK = 500  # ids per IN (...) list; far below SQLite's variable limit
-
-# Articles carry an INTEGER PRIMARY KEY ``seq`` besides the text id because the full-text
-# index refers to rows by rowid, and VACUUM may renumber the rowids of a table without one.
-_MIGRATION_1 = (
-    """CREATE TABLE articles (
-        seq INTEGER PRIMARY KEY,
-        id TEXT NOT NULL UNIQUE,
-        content_hash TEXT NOT NULL,
-        text TEXT NOT NULL,
-        title TEXT,
-        outlet TEXT,
-        url TEXT,
-        published TEXT,
-        source TEXT,
-        boilerplate TEXT NOT NULL DEFAULT '[]',
-        added_at TEXT NOT NULL
-    )""",
-    "CREATE INDEX articles_outlet ON articles(outlet)",
-    "CREATE INDEX articles_published ON articles(published)",
-    """CREATE TABLE spans (
-        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-        start INTEGER NOT NULL,
-        "end" INTEGER NOT NULL,
-        technique TEXT NOT NULL,
-        score REAL NOT NULL,
-        reason TEXT NOT NULL DEFAULT '',
-        detector TEXT NOT NULL,
-        CHECK (start >= 0 AND "end" > start)
-    )""",
-    "CREATE INDEX spans_article ON spans(article_id)",
-    "CREATE INDEX spans_technique ON spans(technique)",
-    """CREATE TABLE runs (
-        id INTEGER PRIMARY KEY,
-        kind TEXT NOT NULL,
-        params TEXT NOT NULL DEFAULT '{}',
-        started_at TEXT NOT NULL,
-        finished_at TEXT,
-        summary TEXT
-    )""",
-    "CREATE INDEX runs_kind ON runs(kind, id)",
-    """CREATE TABLE reuse_links (
-        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-        a TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-        a_start INTEGER NOT NULL,
-        a_end INTEGER NOT NULL,
-        b TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-        b_start INTEGER NOT NULL,
-        b_end INTEGER NOT NULL,
-        score REAL NOT NULL
-    )""",
-    "CREATE INDEX reuse_links_run ON reuse_links(run_id)",
-    "CREATE INDEX reuse_links_a ON reuse_links(a, run_id)",
-    "CREATE INDEX reuse_links_b ON reuse_links(b, run_id)",
-    """CREATE TABLE clusters (
-        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-        cluster_id TEXT NOT NULL,
-        position INTEGER NOT NULL,
-        origin TEXT REFERENCES articles(id) ON DELETE SET NULL,
-        origin_note TEXT NOT NULL DEFAULT '',
-        PRIMARY KEY (run_id, cluster_id)
-    )""",
-    """CREATE TABLE cluster_members (
-        run_id INTEGER NOT NULL,
-        cluster_id TEXT NOT NULL,
-        position INTEGER NOT NULL,
-        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-        start INTEGER NOT NULL,
-        "end" INTEGER NOT NULL,
-        FOREIGN KEY (run_id, cluster_id) REFERENCES clusters(run_id, cluster_id) ON DELETE CASCADE
-    )""",
-    "CREATE INDEX cluster_members_run ON cluster_members(run_id, cluster_id)",
-    "CREATE INDEX cluster_members_article ON cluster_members(article_id, run_id)",
-    # Full-text search over title and text; the index holds no copy of the text.
-    """CREATE VIRTUAL TABLE articles_fts USING fts5(
-        title, text, content='articles', content_rowid='seq',
-        tokenize='unicode61 remove_diacritics 2'
-    )""",
-    """CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
-        INSERT INTO articles_fts(rowid, title, text) VALUES (new.seq, new.title, new.text);
-    END""",
-    """CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
-        INSERT INTO articles_fts(articles_fts, rowid, title, text)
-        VALUES ('delete', old.seq, old.title, old.text);
-    END""",
-    """CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, text ON articles BEGIN
-        INSERT INTO articles_fts(articles_fts, rowid, title, text)
-        VALUES ('delete', old.seq, old.title, old.text);
-        INSERT INTO articles_fts(rowid, title, text) VALUES (new.seq, new.title, new.text);
-    END""",
-)
-
-#: Ordered schema migrations; ``MIGRATIONS[n]`` takes a database from version n to n + 1.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_MIGRATION_1,)
-SCHEMA_VERSION = len(MIGRATIONS)
 
 _ARTICLE_COLUMNS = "id, text, title, outlet, url, published, source, boilerplate"
 
@@ -458,11 +367,12 @@ class Store:
             where.append("a.outlet = ? COLLATE NOCASE")
             params.append(outlet)
         if technique is not None:
-            where.append("EXISTS (SELECT 1 FROM spans s WHERE s.article_id = a.id"
-                         " AND s.technique = ?)")
+            where.append("EXISTS (SELECT 1 FROM layer_records r WHERE r.layer = 'techniques'"
+                         " AND r.label = ? AND r.article_id = a.id)")
             params.append(technique)
         sql = ("SELECT a.id, a.title, a.outlet, a.published,"
-               " (SELECT count(*) FROM spans s WHERE s.article_id = a.id)"
+               " (SELECT count(*) FROM layer_records r WHERE r.article_id = a.id"
+               " AND r.layer = 'techniques')"
                f" FROM {source}" + (" WHERE " + " AND ".join(where) if where else "")
                + f" ORDER BY {order} LIMIT ? OFFSET ?")
         rows = self._query(sql, [*params, limit, offset])
@@ -478,17 +388,22 @@ class Store:
             if row is None:
                 return None
             techniques = db.execute(
-                "SELECT technique, count(*) FROM spans WHERE article_id = ? GROUP BY technique"
-                " ORDER BY count(*) DESC, technique", (article_id,)).fetchall()
-            detectors = db.execute("SELECT DISTINCT detector FROM spans WHERE article_id = ?"
-                                   " ORDER BY detector", (article_id,)).fetchall()
+                "SELECT label, count(*) FROM layer_records WHERE article_id = ?"
+                " AND layer = 'techniques' GROUP BY label ORDER BY count(*) DESC, label",
+                (article_id,)).fetchall()
+            layers = db.execute(
+                "SELECT l.layer, l.component, l.version, (SELECT count(*) FROM layer_records r"
+                " WHERE r.article_id = l.article_id AND r.layer = l.layer) FROM layers l"
+                " WHERE l.article_id = ? ORDER BY l.rowid", (article_id,)).fetchall()
         keys = ("id", "title", "outlet", "url", "published", "source", "added_at",
                 "content_hash", "characters")
         info = dict(zip(keys, row[:9]))
         info["boilerplate_ranges"] = len(json.loads(row[9]))
-        info["detector"] = ", ".join(d[0] for d in detectors) or None
+        info["detector"] = next((v for name, _, v, _ in layers if name == TECHNIQUES), None)
         info["spans"] = sum(n for _, n in techniques)
         info["techniques"] = dict(techniques)
+        info["layers"] = {name: {"component": component, "version": version, "records": n}
+                          for name, component, version, n in layers}
         return info
 
     def stats(self) -> dict[str, Any]:
@@ -504,14 +419,22 @@ class Store:
                 "SELECT min(published), max(published), sum(published IS NULL)"
                 " FROM articles").fetchone()
             by_technique = db.execute(
-                "SELECT technique, count(*) FROM spans GROUP BY technique"
-                " ORDER BY count(*) DESC, technique").fetchall()
+                "SELECT label, count(*) FROM layer_records WHERE layer = 'techniques'"
+                " GROUP BY label ORDER BY count(*) DESC, label").fetchall()
             by_outlet = db.execute(
-                "SELECT a.outlet, s.technique, count(*) FROM spans s JOIN articles a"
-                " ON a.id = s.article_id GROUP BY a.outlet, s.technique"
-                " ORDER BY a.outlet, count(*) DESC, s.technique").fetchall()
+                "SELECT a.outlet, r.label, count(*) FROM layer_records r JOIN articles a"
+                " ON a.id = r.article_id WHERE r.layer = 'techniques' GROUP BY a.outlet, r.label"
+                " ORDER BY a.outlet, count(*) DESC, r.label").fetchall()
             analysed = db.execute(
-                "SELECT count(DISTINCT article_id) FROM spans").fetchone()[0]
+                "SELECT count(DISTINCT article_id) FROM layer_records"
+                " WHERE layer = 'techniques'").fetchone()[0]
+            layer_rows = db.execute(
+                "SELECT l.layer, count(*), group_concat(DISTINCT l.version),"
+                " (SELECT count(*) FROM layer_records r WHERE r.layer = l.layer)"
+                " FROM layers l GROUP BY l.layer ORDER BY l.layer").fetchall()
+            layer_labels = db.execute(
+                "SELECT layer, label, count(*) FROM layer_records WHERE label IS NOT NULL"
+                " GROUP BY layer, label ORDER BY layer, count(*) DESC, label").fetchall()
             runs = db.execute("SELECT kind, count(*) FROM runs GROUP BY kind"
                               " ORDER BY kind").fetchall()
             reuse_run = self._latest_run_id(db, "reuse")
@@ -538,36 +461,63 @@ class Store:
                 "by_outlet": dict(per_outlet),
                 "no_outlet": no_outlet_spans,
             },
+            "layers": {name: {"articles": n_articles, "records": n_records,
+                              "versions": sorted((versions or "").split(",")),
+                              "by_label": {label: n for layer, label, n in layer_labels
+                                           if layer == name}}
+                       for name, n_articles, versions, n_records in layer_rows},
             "runs": dict(runs),
             "reuse": reuse,
         }
 
-    # ------------------------------------------------------------------ spans
+    # ------------------------------------------------------------------ layers
 
-    def replace_spans(self, article_id: str, spans: Sequence[Span], detector: str) -> None:
-        """Make ``spans`` (found by ``detector``) the article's spans, replacing all it had."""
+    def replace_layers(self, article_id: str, layers: Sequence[Layer]) -> None:
+        """Store ``layers`` for the article, each replacing the stored layer of its name
+        (other layers stay). A layer with no items is stored too: analysed, nothing found."""
         with self._write() as db:
             row = db.execute("SELECT length(text) FROM articles WHERE id = ?",
                              (article_id,)).fetchone()
             if row is None:
                 raise StoreError.make("E606", id=article_id, path=self.path)
-            for span in spans:
-                if span.end > row[0]:
-                    raise ValueError(f"span [{span.start}, {span.end}) lies outside article "
-                                     f"{article_id!r} ({row[0]} characters)")
-            db.execute("DELETE FROM spans WHERE article_id = ?", (article_id,))
-            db.executemany(
-                'INSERT INTO spans (article_id, start, "end", technique, score, reason, detector)'
-                " VALUES (?,?,?,?,?,?,?)",
-                [(article_id, s.start, s.end, s.technique, float(s.score), s.reason, detector)
-                 for s in spans])
+            for layer in layers:
+                for span in layer.spans():
+                    if span.end > row[0]:
+                        raise ValueError(f"span [{span.start}, {span.end}) of layer "
+                                         f"'{layer.name}' lies outside article {article_id!r} "
+                                         f"({row[0]} characters)")
+            updated = _now()
+            for layer in layers:
+                db.execute("DELETE FROM layers WHERE article_id = ? AND layer = ?",
+                           (article_id, layer.name))
+                db.execute("INSERT INTO layers (article_id, layer, component, version, kind,"
+                           " summary, updated_at) VALUES (?,?,?,?,?,?,?)",
+                           (article_id, layer.name, layer.component, layer.version, layer.kind,
+                            json.dumps(dict(layer.summary), ensure_ascii=False), updated))
+                db.executemany(
+                    'INSERT INTO layer_records (article_id, layer, position, start, "end", label,'
+                    " score, payload) VALUES (?,?,?,?,?,?,?,?)",
+                    [(article_id, layer.name, position, *_indexed(item),
+                      json.dumps(item.to_dict(), ensure_ascii=False))
+                     for position, item in enumerate(layer.items)])
+
+    def replace_spans(self, article_id: str, spans: Sequence[Span], detector: str) -> None:
+        """Store ``spans`` (found by ``detector``) as the article's techniques layer."""
+        article = self.get_article(article_id)
+        if article is None:
+            raise StoreError.make("E606", id=article_id, path=self.path)
+        self.replace_layers(article_id, [technique_layer(article, spans, detector)])
+
+    def layers(self, article_id: str) -> list[Layer]:
+        """The article's stored layers, in the order they were first stored."""
+        return self._layers_of([article_id]).get(article_id, [])
 
     def spans(self, article_id: str) -> list[Span]:
-        """The article's stored spans, by position ([] when none or no such article)."""
-        rows = self._query('SELECT start, "end", technique, score, reason FROM spans'
-                           ' WHERE article_id = ? ORDER BY start, "end", technique',
-                           (article_id,))
-        return [Span(*r) for r in rows]
+        """The article's stored technique spans, by position ([] when none or no article)."""
+        for layer in self.layers(article_id):
+            if layer.name == TECHNIQUES:
+                return list(layer.items)
+        return []
 
     # ------------------------------------------------------------------ runs
 
@@ -712,9 +662,10 @@ class Store:
     def export(self, fmt: str, out: TextIO, *, with_spans: bool = True) -> int:
         """Write every article as one JSON line to ``out``; returns the number written.
 
-        With spans, a line has the fields of ``propwatch analyze --format jsonl`` plus
-        ``text``, ``boilerplate`` and ``schema_version`` (``Analysis.from_dict`` reads it;
-        ``Article.from_dict`` too). Without, it is ``Article.to_dict()``.
+        With layers, a line is the document as ``propwatch analyze --format json`` writes it
+        (``schema_version`` 2, every stored layer; ``Document.from_dict`` reads it back, and
+        ``Article.from_dict`` too) plus the technique fields of ``analyze --format jsonl``
+        (``detector``, ``summary``, ``spans``). Without, it is ``Article.to_dict()``.
         """
         if fmt != "jsonl":
             raise ValueError(f"unknown export format {fmt!r}; use 'jsonl'")
@@ -723,12 +674,11 @@ class Store:
 
         def flush() -> None:
             nonlocal written
-            found = self._spans_of([a.id for a in batch]) if with_spans else {}
+            found = self._layers_of([a.id for a in batch]) if with_spans else {}
             for article in batch:
                 if with_spans:
-                    spans, detector = found.get(article.id, ([], ""))
-                    record = Analysis(article=article, spans=tuple(spans),
-                                      detector=detector).to_dict()
+                    doc = Document(article, tuple(found.get(article.id, ())))
+                    record = {**doc.to_dict(), **doc.technique_fields()}
                 else:
                     record = article.to_dict()
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -742,38 +692,58 @@ class Store:
         flush()
         return written
 
-    def _spans_of(self, ids: Sequence[str]) -> dict[str, tuple[list[Span], str]]:
-        found: dict[str, tuple[list[Span], str]] = {}
+    def _layers_of(self, ids: Sequence[str]) -> dict[str, list[Layer]]:
+        found: dict[str, list[Layer]] = {}
         for chunk in _chunks(list(ids)):
-            rows = self._query(
-                'SELECT article_id, start, "end", technique, score, reason, detector FROM spans'
-                f" WHERE article_id IN ({_marks(len(chunk))})", chunk)
-            for aid, start, end, technique, score, reason, detector in rows:
-                spans, _ = found.setdefault(aid, ([], detector))
-                spans.append(Span(start, end, technique, score, reason))
+            with self._read() as db:
+                heads = db.execute(
+                    "SELECT article_id, layer, component, version, kind, summary FROM layers"
+                    f" WHERE article_id IN ({_marks(len(chunk))}) ORDER BY rowid",
+                    chunk).fetchall()
+                items: dict[tuple[str, str], list[str]] = defaultdict(list)
+                for aid, layer, payload in db.execute(
+                        "SELECT article_id, layer, payload FROM layer_records"
+                        f" WHERE article_id IN ({_marks(len(chunk))})"
+                        " ORDER BY article_id, layer, position", chunk):
+                    items[(aid, layer)].append(payload)
+            for aid, name, component, version, kind, summary in heads:
+                found.setdefault(aid, []).append(Layer(
+                    name, component, version,
+                    tuple(record_from_dict(kind, json.loads(p)) for p in items[(aid, name)]),
+                    kind, json.loads(summary)))
         return found
-
 
     # ------------------------------------------------------------------ for the REST API
 
-    def analysis(self, article_id: str) -> Analysis | None:
-        """The stored article with its stored spans (and their detector), or None."""
+    def document(self, article_id: str) -> Document | None:
+        """The stored article with every stored layer, or None."""
         article = self.get_article(article_id)
         if article is None:
             return None
-        spans, detector = self._spans_of([article_id]).get(article_id, ([], ""))
-        return Analysis(article=article, spans=tuple(spans), detector=detector)
+        return Document(article, tuple(self.layers(article_id)))
 
     def technique_timeline(self) -> list[dict[str, Any]]:
         """Spans per technique per month of publication: ``[{month: 'YYYY-MM', technique,
         count}]`` by month, then technique. Undated articles are left out."""
         rows = self._query(
-            "SELECT substr(a.published, 1, 7) AS month, s.technique, count(*) FROM spans s"
-            " JOIN articles a ON a.id = s.article_id"
-            " WHERE a.published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]*'"
-            " GROUP BY month, s.technique ORDER BY month, s.technique")
+            "SELECT substr(a.published, 1, 7) AS month, r.label, count(*) FROM layer_records r"
+            " JOIN articles a ON a.id = r.article_id"
+            " WHERE r.layer = 'techniques' AND a.published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]*'"
+            " GROUP BY month, r.label ORDER BY month, r.label")
         return [{"month": month, "technique": technique, "count": n}
                 for month, technique, n in rows]
+
+def _indexed(item: Any) -> tuple[int | None, int | None, str | None, float | None]:
+    """(start, end, label, score) of a layer item, for queries: a span's own; for a record,
+    the extent of its spans and its ``label``/``score`` when it has them."""
+    spans = item.spans()
+    start = min((s.start for s in spans), default=None)
+    end = max((s.end for s in spans), default=None)
+    label = getattr(item, "label", None)
+    score = getattr(item, "score", None)
+    return start, end, label if isinstance(label, str) else None, \
+        float(score) if isinstance(score, (int, float)) else None
+
 
 def _is_iso_date(value: str) -> bool:
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):

@@ -61,8 +61,8 @@ from __future__ import annotations
 import json
 import random
 import re
-from datetime import date
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Union
 

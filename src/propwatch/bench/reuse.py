@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .doc import Cluster, ReuseLink
-from .evaluate import score_reuse_clusters, score_reuse_passages
-from .reuse.generate import read_gold, write_corpus
+from ..doc import Cluster, ReuseLink
+from ..eval.scores import score_reuse_clusters, score_reuse_passages
+from .generate import read_gold, write_corpus
 
 Log = Callable[[str], None]
 

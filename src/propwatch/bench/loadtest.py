@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .settings import require_server_extra
+from ..server.settings import require_server_extra
 
 MAX_SECONDS = 600.0  # stop sending after 10 minutes, whatever is left
 STARTUP_SECONDS = 120.0
@@ -72,7 +72,7 @@ def run_load_test(*, requests: int = 2000, concurrency: int = 32, host: str = "1
     env.pop("PROPWATCH_TOKEN", None)
     with tempfile.TemporaryFile(mode="w+b") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "propwatch.server", "--host", host, "--port", str(port)],
+            [sys.executable, "-m", "propwatch", "serve", "--host", host, "--port", str(port)],
             stdout=log, stderr=subprocess.STDOUT, env=env)
         try:
             return asyncio.run(_drive(process, f"http://{host}:{port}", body, requests,

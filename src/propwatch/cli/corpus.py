@@ -15,11 +15,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .cliutil import err, fail, progress_bar
-from .config import load_settings
-from .doc import Article
-from .errors import PropwatchError, StoreError, UsageError
-from .store import Store
+from ..doc import Article
+from ..errors import PropwatchError, StoreError, UsageError
+from ..store import Store
+from .common import (
+    err,
+    fail,
+    pipeline_settings,
+    progress_bar,
+    settings_or_exit,
+    with_option,
+    without_option,
+)
 
 DEFAULT_DB = "propwatch.db"
 
@@ -65,12 +72,9 @@ def add(
 ) -> None:
     """Add articles to the corpus. Stored articles are never changed: the same id with the same
     text is left as is; the same id with another text is a conflict and is not stored."""
-    from .ingest import expand_paths, iter_articles
+    from ..ingest import expand_paths, iter_articles
 
-    try:
-        settings = load_settings({"max_bytes": max_bytes})
-    except UsageError as exc:
-        fail(exc)
+    settings = settings_or_exit(max_bytes=max_bytes)
     expanded = expand_paths(paths)
     store = _open(db, create=True)
     failures: list[PropwatchError] = []
@@ -249,23 +253,22 @@ def export(
     err.print(f"wrote {written} articles to {out}", markup=False)
 
 
-if __name__ == "__main__":
-    corpus_app()
-
-
 @corpus_app.command()
 def analyze(
     db: str = _db_option(),
     engine: str = typer.Option("local", "--engine", help="local, or spark (partitions of the corpus run in Spark tasks)."),
     detector: Optional[str] = typer.Option(None, "--detector", "-d"),
     master: str = typer.Option("local[2]", "--master", help="Spark master URL, with --engine spark."),
+    with_: Optional[List[str]] = with_option(),
+    without: Optional[List[str]] = without_option(),
 ) -> None:
-    """Run technique detection over every stored article and save the spans."""
-    from .pipeline import analyze_corpus
+    """Run the pipeline (technique detection by default) over every stored article and save
+    each layer it writes."""
+    from ..corpus import analyze_corpus
 
     if not Path(db).exists():
         _open(db, create=False)  # names the missing file and exits
-    settings = load_settings({"detector": detector})
+    settings = pipeline_settings(settings_or_exit(detector=detector), with_, without)
     try:
         with progress_bar(2) as progress:
             task = progress.add_task("analysing", total=None)
@@ -276,5 +279,8 @@ def analyze(
         raise typer.Exit(2)
     except PropwatchError as exc:
         fail(exc)
-    _stdout().print(f"analysed {summary['articles']} articles: {summary['spans']} spans "
-                    f"({summary['detector']}, {summary['seconds']} s)")
+    others = "".join(f", {n} {name} records" for name, n in summary["records"].items()
+                     if name != "techniques")
+    _stdout().print(f"analysed {summary['articles']} articles: {summary['spans']} spans{others} "
+                    f"({summary['detector'] or ', '.join(summary['components'].values())}, "
+                    f"{summary['seconds']} s)")

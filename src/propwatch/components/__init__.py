@@ -1,0 +1,1 @@
+"""Built-in components: each makes one layer of a document (see ``propwatch.pipeline``)."""

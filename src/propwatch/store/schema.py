@@ -1,0 +1,141 @@
+"""The corpus schema as ordered migrations: ``MIGRATIONS[n]`` takes a database from version n
+to n + 1 inside one transaction (``Store`` applies them on open)."""
+
+# Articles carry an INTEGER PRIMARY KEY ``seq`` besides the text id because the full-text
+# index refers to rows by rowid, and VACUUM may renumber the rowids of a table without one.
+_MIGRATION_1 = (
+    """CREATE TABLE articles (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        content_hash TEXT NOT NULL,
+        text TEXT NOT NULL,
+        title TEXT,
+        outlet TEXT,
+        url TEXT,
+        published TEXT,
+        source TEXT,
+        boilerplate TEXT NOT NULL DEFAULT '[]',
+        added_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX articles_outlet ON articles(outlet)",
+    "CREATE INDEX articles_published ON articles(published)",
+    """CREATE TABLE spans (
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        start INTEGER NOT NULL,
+        "end" INTEGER NOT NULL,
+        technique TEXT NOT NULL,
+        score REAL NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        detector TEXT NOT NULL,
+        CHECK (start >= 0 AND "end" > start)
+    )""",
+    "CREATE INDEX spans_article ON spans(article_id)",
+    "CREATE INDEX spans_technique ON spans(technique)",
+    """CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        params TEXT NOT NULL DEFAULT '{}',
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        summary TEXT
+    )""",
+    "CREATE INDEX runs_kind ON runs(kind, id)",
+    """CREATE TABLE reuse_links (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        a TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        a_start INTEGER NOT NULL,
+        a_end INTEGER NOT NULL,
+        b TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        b_start INTEGER NOT NULL,
+        b_end INTEGER NOT NULL,
+        score REAL NOT NULL
+    )""",
+    "CREATE INDEX reuse_links_run ON reuse_links(run_id)",
+    "CREATE INDEX reuse_links_a ON reuse_links(a, run_id)",
+    "CREATE INDEX reuse_links_b ON reuse_links(b, run_id)",
+    """CREATE TABLE clusters (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        cluster_id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        origin TEXT REFERENCES articles(id) ON DELETE SET NULL,
+        origin_note TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (run_id, cluster_id)
+    )""",
+    """CREATE TABLE cluster_members (
+        run_id INTEGER NOT NULL,
+        cluster_id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        start INTEGER NOT NULL,
+        "end" INTEGER NOT NULL,
+        FOREIGN KEY (run_id, cluster_id) REFERENCES clusters(run_id, cluster_id) ON DELETE CASCADE
+    )""",
+    "CREATE INDEX cluster_members_run ON cluster_members(run_id, cluster_id)",
+    "CREATE INDEX cluster_members_article ON cluster_members(article_id, run_id)",
+    # Full-text search over title and text; the index holds no copy of the text.
+    """CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, text, content='articles', content_rowid='seq',
+        tokenize='unicode61 remove_diacritics 2'
+    )""",
+    """CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts(rowid, title, text) VALUES (new.seq, new.title, new.text);
+    END""",
+    """CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, text)
+        VALUES ('delete', old.seq, old.title, old.text);
+    END""",
+    """CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, text ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, text)
+        VALUES ('delete', old.seq, old.title, old.text);
+        INSERT INTO articles_fts(rowid, title, text) VALUES (new.seq, new.title, new.text);
+    END""",
+)
+
+# Version 2: findings of every layer in two generic tables, so a new layer needs no migration.
+# ``layers`` says which component (and version) wrote a layer for an article, even when it
+# found nothing; ``layer_records`` holds its items: offsets, label and score for queries, and
+# the item's JSON. The technique spans of version 1 move in (their per-article summary is
+# recomputed on reading) and the old table goes.
+_MIGRATION_2 = (
+    """CREATE TABLE layers (
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        layer TEXT NOT NULL,
+        component TEXT NOT NULL,
+        version TEXT NOT NULL DEFAULT '',
+        kind TEXT NOT NULL DEFAULT 'span',
+        summary TEXT NOT NULL DEFAULT '{}',
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (article_id, layer)
+    )""",
+    "CREATE INDEX layers_layer ON layers(layer, version)",
+    """CREATE TABLE layer_records (
+        article_id TEXT NOT NULL,
+        layer TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        start INTEGER,
+        "end" INTEGER,
+        label TEXT,
+        score REAL,
+        payload TEXT NOT NULL,
+        FOREIGN KEY (article_id, layer) REFERENCES layers(article_id, layer) ON DELETE CASCADE
+    )""",
+    "CREATE INDEX layer_records_article ON layer_records(article_id, layer, position)",
+    "CREATE INDEX layer_records_label ON layer_records(layer, label, article_id)",
+    """INSERT INTO layers (article_id, layer, component, version, kind, summary, updated_at)
+        SELECT article_id, 'techniques', 'techniques.v1', min(detector), 'span', '{}',
+               strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')
+        FROM spans GROUP BY article_id""",
+    """INSERT INTO layer_records (article_id, layer, position, start, "end", label, score, payload)
+        SELECT article_id, 'techniques',
+               row_number() OVER (PARTITION BY article_id ORDER BY start, "end", technique),
+               start, "end", technique, score,
+               json_object('start', start, 'end', "end", 'label', technique, 'score', score,
+                           'reason', reason)
+        FROM spans""",
+    "DROP TABLE spans",
+)
+
+#: Ordered schema migrations; ``MIGRATIONS[n]`` takes a database from version n to n + 1.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_MIGRATION_1, _MIGRATION_2)
+SCHEMA_VERSION = len(MIGRATIONS)
+
