@@ -30,8 +30,11 @@ def test_analyze_text_finds_spans_with_exact_offsets():
 
 
 def test_analyze_an_empty_or_plain_text_gives_no_spans_and_no_error():
-    assert propwatch.analyze("").spans == ()
-    assert propwatch.analyze("The meeting starts at 10 a.m. on Tuesday.").article.id == "text"
+    empty = propwatch.analyze("")
+    assert empty.spans == () and empty.layer("techniques").items == ()
+    plain = propwatch.analyze("The meeting starts at 10 a.m. on Tuesday.")
+    assert plain.article.id == "text" and plain.spans == ()
+    assert plain.summary["spans"] == 0 and plain.detector
 
 
 def test_spans_never_touch_boilerplate():

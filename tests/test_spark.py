@@ -160,9 +160,9 @@ def test_missing_pyspark_names_the_extra(monkeypatch):
         backend.find_reuse_spark([])
     with pytest.raises(ImportError, match=r"pip install 'propwatch\[spark\]'"):
         backend.spark_session()
-    from propwatch.engines.spark import analyze_corpus_spark
+    from propwatch.engines import get_engine
     with pytest.raises(ImportError, match=r"pip install 'propwatch\[spark\]'"):
-        analyze_corpus_spark("corpus.db")
+        get_engine("spark")
 
 
 @needs_spark
@@ -260,8 +260,9 @@ def _store_module():
 
 @needs_spark
 def test_analyze_corpus_stores_the_spans_the_local_pipeline_finds(spark, tmp_path, detector):
-    from propwatch.pipeline import analyze_article
-    from propwatch.engines.spark import analyze_corpus_spark
+    from propwatch.config import Settings
+    from propwatch.corpus import analyze_corpus
+    from propwatch.pipeline import Pipeline
 
     Store = _store_module().Store
     articles = [a for a in small_corpus() if a.id != "tiny"] + [Article(
@@ -274,28 +275,30 @@ def test_analyze_corpus_stores_the_spans_the_local_pipeline_finds(spark, tmp_pat
         store.add_articles(articles)
         store.replace_spans("u-2", [], "old")
 
-    summary = analyze_corpus_spark(db, detector_name=detector.name, spark=spark, partitions=3,
-                                   batch_size=4)
-    expected = {a.id: analyze_article(a, detector=detector) for a in articles}
+    settings = Settings(detector=detector.name)
+    summary = analyze_corpus(db, settings=settings, engine="spark", spark=spark, batch_size=4)
+    expected = {a.id: Pipeline.from_settings(settings)(a) for a in articles}
     assert summary["articles"] == len(articles)
     assert summary["batches"] == 3
     assert summary["spans"] == sum(len(x.spans) for x in expected.values()) > 0
     assert summary["detector"] == detector.version
-    assert summary["seconds"] >= summary["detect_s"] > 0
+    assert summary["seconds"] >= summary["pipeline_s"] > 0
     with Store(db, create=False) as store:
         for article_id, analysis in expected.items():
-            assert store.spans(article_id) == list(analysis.spans), article_id
+            assert store.document(article_id) == analysis, article_id
         run = store.latest_run("analyze")
         assert run["id"] == summary["run_id"] and run["params"]["engine"] == "spark"
 
 
 @needs_spark
 def test_analyze_corpus_errors_name_the_problem(spark, tmp_path):
+    from propwatch.config import Settings
+    from propwatch.corpus import analyze_corpus
     from propwatch.errors import PropwatchError
-    from propwatch.engines.spark import analyze_corpus_spark
 
     _store_module()
     with pytest.raises(PropwatchError, match="E603"):
-        analyze_corpus_spark(str(tmp_path / "missing.db"), spark=spark)
+        analyze_corpus(str(tmp_path / "missing.db"), engine="spark", spark=spark)
     with pytest.raises(PropwatchError, match="E201"):
-        analyze_corpus_spark(str(tmp_path / "missing.db"), detector_name="nope", spark=spark)
+        analyze_corpus(str(tmp_path / "missing.db"), settings=Settings(detector="nope"),
+                       engine="spark", spark=spark)

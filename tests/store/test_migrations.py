@@ -1,0 +1,57 @@
+"""A corpus written by propwatch 0.1 (schema 1, technique spans in their own table) opens in this
+release: the spans move into the generic layer tables, and everything else stays."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+from propwatch.doc import Span, technique_layer
+from propwatch.store import SCHEMA_VERSION, Store
+
+# Written by `propwatch corpus add examples/ tests/fixtures/records.jsonl`, `corpus analyze` and
+# `reuse --min-chars 100` at commit 7eabbcb (schema 1).
+OLD = Path(__file__).resolve().parents[1] / "fixtures" / "store-v1.db"
+
+
+def _old_rows(path: Path) -> list[tuple]:
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+        return db.execute('SELECT article_id, start, "end", technique, score, reason, detector'
+                          ' FROM spans ORDER BY article_id, start, "end", technique').fetchall()
+
+
+def test_a_schema_1_corpus_migrates_its_spans_into_layers(tmp_path):
+    path = tmp_path / "old.db"
+    shutil.copy(OLD, path)
+    old = _old_rows(path)
+    assert len(old) == 8 and len({r[0] for r in old}) == 3
+    with Store(path) as store:
+        assert store.schema_version == SCHEMA_VERSION == 2
+        assert store.count() == 5
+        for article_id in {r[0] for r in old}:
+            mine = [r for r in old if r[0] == article_id]
+            assert store.spans(article_id) == [Span(s, e, t, sc, why) for _, s, e, t, sc, why, _ in mine]
+            doc = store.document(article_id)
+            assert doc.detector == mine[0][6] == "minilm-l6-ptc-v3"
+            assert doc.layer("techniques").component == "techniques.v1"
+            # the summary the old release computed is recomputed from the spans
+            assert doc.summary == technique_layer(doc.article, doc.spans, doc.detector).summary
+        stats = store.stats()
+        assert stats["spans"]["total"] == 8 and stats["spans"]["articles_with_spans"] == 3
+        assert stats["layers"]["techniques"]["records"] == 8
+        assert sum(stats["spans"]["by_technique"].values()) == 8
+        loaded = {r[0] for r in old if r[3] == "Loaded_Language"}
+        assert {a["id"] for a in store.list_articles(technique="Loaded_Language")} == loaded
+        assert len(store.reuse_links()) == 1 and len(store.clusters()) == 1
+        assert [r["kind"] for r in store.runs()] == ["add", "analyze", "reuse"]
+        # and it keeps working: a new analysis replaces the migrated layer
+        article = store.get_article(old[0][0])
+        store.replace_layers(article.id, [technique_layer(article, [Span(0, 4, "Doubt")], "new")])
+        assert store.spans(article.id) == [Span(0, 4, "Doubt")]
+    with sqlite3.connect(path) as db:
+        names = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
+    assert "spans" not in names and {"layers", "layer_records"} <= names
+    with Store(path) as store:  # opening again migrates nothing
+        assert store.schema_version == 2 and len(store.spans(old[1][0])) >= 1
