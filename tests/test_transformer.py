@@ -187,7 +187,7 @@ def test_a_higher_threshold_never_finds_more_text(detector):
 def test_tune_reports_what_evaluate_then_measures(ptc_data, detector, monkeypatch):
     from dataclasses import replace
 
-    import propwatch.pipeline as pipeline
+    import propwatch.eval.detectors as evaluation
     import propwatch.eval.tuning as tuning
 
     monkeypatch.setattr(tuning, "TUNING_GRID", {"tagger_weight": (0.7, 1.0), "threshold": (0.3,),
@@ -200,7 +200,7 @@ def test_tune_reports_what_evaluate_then_measures(ptc_data, detector, monkeypatc
     assert chosen["tagger_weight"] in (0.7, 1.0) and chosen["technique_weight"] in (0.0, 0.5, 1.0)
     assert chosen["repetition_boost"] in (1.0, 10.0)
     monkeypatch.setattr(detector, "decoding", replace(detector.decoding, **chosen))
-    result = pipeline.evaluate_detector(split="dev", data=ptc_data, detector=detector)
+    result = evaluation.evaluate_detector(split="dev", data=ptc_data, detector=detector)
     assert figures["si"]["f1"] == round(result.si.f1, 4)
     assert figures["tc_micro_f1"] == round(result.tc.micro.f1, 4)
     assert 0 < figures["crossfit"]["si_f1"] <= 1 and 0 < figures["crossfit"]["tc_micro_f1"] <= 1

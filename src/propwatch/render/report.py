@@ -203,15 +203,20 @@ def _meta_rows(analysis: Analysis) -> list[tuple[str, str]]:
 # --------------------------------------------------------------------------- HTML page
 
 
+def _technique_colours(analysis: Analysis) -> tuple[list[str], list[Technique], list[int]]:
+    """Labels present (most frequent first), their techniques, and each span's index in them."""
+    order = _technique_order(analysis)
+    tindex = {label: k for k, label in enumerate(order)}
+    return order, [_technique(label) for label in order], [tindex[s.technique]
+                                                           for s in analysis.spans]
+
+
 def technique_panel_html(analysis: Analysis) -> str:
     """The techniques layer's side-panel sections: the legend with a toggle per technique, and
     the numbered list of spans."""
     spans, text = analysis.spans, analysis.article.text
     summary = analysis.summary
-    order = _technique_order(analysis)
-    tindex = {label: k for k, label in enumerate(order)}
-    techs = [_technique(label) for label in order]
-    span_tech = [tindex[s.technique] for s in spans]
+    order, techs, span_tech = _technique_colours(analysis)
     legend: list[str] = []
     most = max(summary["techniques"].values(), default=1)
     for k, (label, tech) in enumerate(zip(order, techs)):
@@ -230,7 +235,7 @@ def technique_panel_html(analysis: Analysis) -> str:
         legend_html = f'<ul class="legend">{"".join(legend)}</ul>'
     else:
         legend_html = '<p class="none">No propaganda techniques were found in this article.</p>'
-    absent = [t for t in TECHNIQUES if t.label not in tindex]
+    absent = [t for t in TECHNIQUES if t.label not in order]
     if absent and legend:
         names = ", ".join(
             f'<span title="{esc(t.definition)}">{esc(t.name)}</span>' for t in absent
@@ -269,10 +274,7 @@ def render_html(analysis: Analysis, *, index_href: str | None = None) -> str:
     article, spans = analysis.article, analysis.spans
     text = article.text
     summary = analysis.summary
-    order = _technique_order(analysis)
-    tindex = {label: k for k, label in enumerate(order)}
-    techs = [_technique(label) for label in order]
-    span_tech = [tindex[s.technique] for s in spans]
+    order, techs, span_tech = _technique_colours(analysis)
 
     # article body: one element per segment, no whitespace between them
     parts: list[str] = []
