@@ -13,15 +13,8 @@ from propwatch import ingest
 from propwatch.config import Settings
 from propwatch.doc import Article
 from propwatch.errors import InputError, PropwatchError
-from propwatch.ingest import (
-    article_from_text,
-    article_id_for,
-    expand_paths,
-    find_boilerplate,
-    iter_articles,
-    normalise_date,
-    read_path,
-)
+from propwatch.ingest import (article_from_text, article_id_for, expand_paths, find_boilerplate,
+                              iter_articles, normalise_date, read_path)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

@@ -14,14 +14,8 @@ import pytest
 from rich.console import Console
 
 from propwatch.doc import Analysis, Article, Span, technique_layer
-from propwatch.render.report import (
-    jsonl_record,
-    render_html,
-    render_index,
-    render_terminal,
-    semeval_lines,
-    write_html,
-)
+from propwatch.render.report import (jsonl_record, render_html, render_index, render_terminal,
+                                     semeval_lines, write_html)
 from propwatch.techniques import BY_LABEL
 
 # --------------------------------------------------------------------------- helpers

@@ -13,14 +13,7 @@ import typer
 from rich.console import Console
 
 from ..errors import PropwatchError, UsageError
-from .common import (
-    err,
-    fail,
-    pipeline_settings,
-    progress_bar,
-    with_option,
-    without_option,
-)
+from .common import err, fail, pipeline_settings, progress_bar, with_option, without_option
 from .common import settings_or_exit as _settings
 
 

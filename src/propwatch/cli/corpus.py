@@ -18,15 +18,8 @@ from rich.table import Table
 from ..doc import Article
 from ..errors import PropwatchError, StoreError, UsageError
 from ..store import Store
-from .common import (
-    err,
-    fail,
-    pipeline_settings,
-    progress_bar,
-    settings_or_exit,
-    with_option,
-    without_option,
-)
+from .common import (err, fail, pipeline_settings, progress_bar, settings_or_exit, with_option,
+                     without_option)
 
 DEFAULT_DB = "propwatch.db"
 

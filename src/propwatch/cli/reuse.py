@@ -37,12 +37,8 @@ def reuse(
     """Find passages reused across articles: aligned pairs, reprint clusters, likely origin."""
     from ..corpus import reuse_corpus
     from ..reuse import ReuseOptions, outlet_graph
-    from ..reuse.export import (
-        write_clusters_jsonl,
-        write_graph_csv,
-        write_graphml,
-        write_pairs_jsonl,
-    )
+    from ..reuse.export import (write_clusters_jsonl, write_graph_csv, write_graphml,
+                                write_pairs_jsonl)
 
     if not inputs and db is None:
         err.print("error: give INPUT files or folders, or --db FILE for a stored corpus")

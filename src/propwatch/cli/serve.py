@@ -12,14 +12,7 @@ import typer
 
 from ..errors import PropwatchError
 from ..server.settings import ServerSettings, require_server_extra
-from .common import (
-    err,
-    fail,
-    pipeline_settings,
-    settings_or_exit,
-    with_option,
-    without_option,
-)
+from .common import err, fail, pipeline_settings, settings_or_exit, with_option, without_option
 
 _DEFAULTS = ServerSettings()  # the one place the server defaults live
 

@@ -19,17 +19,11 @@ from ..doc import Article, Span
 from ..errors import ModelError
 from ..pipeline.component import Shared
 from ..techniques import describe
-from .calibration import calibrate
-from .features import (
-    STOPWORDS,
-    ArticleContext,
-    article_context,
-    sentence_features,
-    span_features,
-    token_features,
-)
-from .labels import pick_labels
+from .features import (STOPWORDS, ArticleContext, article_context, sentence_features,
+                       span_features, token_features)
 from .linear import LinearModel
+from .calibration import calibrate
+from .labels import pick_labels
 from .tokens import trim
 
 NAME = "baseline"

@@ -14,13 +14,8 @@ import numpy as np
 
 from ..detect import get_detector
 from ..detect.labels import pick_labels
-from ..detect.transformer import (
-    Decoding,
-    Encoded,
-    blend_techniques,
-    boost_repetition,
-    occurs_earlier,
-)
+from ..detect.transformer import (Decoding, Encoded, blend_techniques, boost_repetition,
+                                  occurs_earlier)
 from ..doc import Article
 from ..errors import UsageError
 from ..techniques import LABELS

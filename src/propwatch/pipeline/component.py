@@ -8,15 +8,7 @@ adds it. Stdlib only, so that components, plugins and the registry can all impor
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import (
-    Any,
-    Callable,
-    Hashable,
-    Mapping,
-    Protocol,
-    TypeVar,
-    runtime_checkable,
-)
+from typing import Any, Callable, Hashable, Mapping, Protocol, TypeVar, runtime_checkable
 
 from ..doc import Document, Layer
 

@@ -1,20 +1,8 @@
 """Cross-outlet text reuse: aligned passages, reprint clusters, likely origin, outlet graph."""
 
-from .engine import (
-                     Fingerprints,
-                     OutletEdge,
-                     ReuseOptions,
-                     ReuseResult,
-                     align_pair,
-                     build_clusters,
-                     candidate_pairs,
-                     find_reuse,
-                     fingerprint,
-                     is_boilerplate,
-                     likely_origin,
-                     outlet_graph,
-                     usable_mask,
-)
+from .engine import (Fingerprints, OutletEdge, ReuseOptions, ReuseResult, align_pair,
+                     build_clusters, candidate_pairs, find_reuse, fingerprint, is_boilerplate,
+                     likely_origin, outlet_graph, usable_mask)
 
 __all__ = ["Fingerprints", "OutletEdge", "ReuseOptions", "ReuseResult", "align_pair",
            "build_clusters", "candidate_pairs", "find_reuse", "fingerprint", "is_boilerplate",

@@ -24,16 +24,8 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 import numpy as np
 
 from ..doc import Article, ReuseLink
-from .engine import (
-    Fingerprints,
-    ReuseOptions,
-    ReuseResult,
-    align_pair,
-    build_clusters,
-    fingerprint,
-    is_boilerplate,
-    usable_mask,
-)
+from .engine import (Fingerprints, ReuseOptions, ReuseResult, usable_mask, align_pair,
+                     build_clusters, fingerprint, is_boilerplate)
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark import RDD

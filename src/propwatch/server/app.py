@@ -1,7 +1,8 @@
 """The FastAPI application: routers, error handlers, middleware, the UI's static files.
 
 ``create_app(settings)`` opens the store and loads the pipeline's components (so a bad --db or
-component fails before serving); analyses run one at a time on a worker thread, never on the event loop.
+component fails before serving); analyses run one at a time on a worker thread, never on the
+event loop.
 """
 
 from __future__ import annotations
@@ -22,11 +23,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     raise ImportError(MISSING_EXTRA) from exc
 
 from .. import __version__
-from .middleware import (
-    BodyLimitMiddleware,
-    CatchAllMiddleware,
-    SecurityHeadersMiddleware,
-)
+from .middleware import BodyLimitMiddleware, CatchAllMiddleware, SecurityHeadersMiddleware
 from .problems import SafeJSONResponse, install_handlers
 from .routers import analyze, articles, health, reuse, stats, techniques
 from .runtime import Runtime

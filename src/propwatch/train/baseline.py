@@ -21,13 +21,8 @@ import numpy as np
 import pycrfsuite
 
 from ..detect.baseline import INSIDE, VERSION, spans_from_probabilities
-from ..detect.features import (
-    ArticleContext,
-    article_context,
-    sentence_features,
-    span_features,
-    token_features,
-)
+from ..detect.features import (ArticleContext, article_context, sentence_features, span_features,
+                               token_features)
 from ..detect.linear import LinearModel
 from ..doc import merge_ranges
 from ..errors import UsageError

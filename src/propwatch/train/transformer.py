@@ -22,13 +22,8 @@ from typing import Callable
 import numpy as np
 
 from ..detect.tokens import split_sentences
-from ..detect.transformer import (
-    LABELS_BIO,
-    VERSION,
-    encode_article,
-    load_tokenizer,
-    span_extra_features,
-)
+from ..detect.transformer import (LABELS_BIO, VERSION, encode_article, load_tokenizer,
+                                   span_extra_features)
 from ..doc import merge_ranges
 from ..errors import UsageError
 from ..eval.ptc import Split, group_by_article, load_split
