@@ -15,9 +15,6 @@ from ..reuse import ReuseOptions, ReuseResult, find_reuse
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import SparkSession
 
-ENGINES = ("local", "spark")
-
-
 class Engine(Protocol):
     name: str
 
@@ -46,12 +43,6 @@ class LocalEngine:
 
     def close(self) -> None:
         pass
-
-    def __enter__(self) -> "LocalEngine":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def get_engine(name: str, *, master: str = "local[2]",

@@ -62,9 +62,3 @@ class SparkEngine:
         if self._owned and self._session is not None:
             self._session.stop()
         self._session = None
-
-    def __enter__(self) -> "SparkEngine":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

@@ -87,23 +87,23 @@ def _other_spans(analysis: Analysis) -> list[tuple[str, Span]]:
                   key=lambda item: (item[1].start, item[1].end, item[0]))
 
 
-def _segments(analysis: Analysis) -> list[_Segment]:
-    """Cut the text at every span and boilerplate boundary (a sweep, O(n log n))."""
-    text, spans = analysis.article.text, analysis.spans
-    boiler = merge_ranges(analysis.article.boilerplate)
-    others = _other_spans(analysis)
-    other_starts: dict[int, list[int]] = {}
-    other_ends: dict[int, list[int]] = {}
-    for k, (_, span) in enumerate(others):
-        other_starts.setdefault(span.start, []).append(k)
-        other_ends.setdefault(span.end, []).append(k)
-    cuts = {0, len(text)} | set(other_starts) | set(other_ends)
+def _boundaries(spans: Sequence[Span]) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+    """Offset -> indices of the spans that start there, and of those that end there."""
     starts: dict[int, list[int]] = {}
     ends: dict[int, list[int]] = {}
     for i, span in enumerate(spans):
-        cuts.update((span.start, span.end))
         starts.setdefault(span.start, []).append(i)
         ends.setdefault(span.end, []).append(i)
+    return starts, ends
+
+
+def _segments(analysis: Analysis) -> list[_Segment]:
+    """Cut the text at every span and boilerplate boundary (a sweep, O(n log n))."""
+    text = analysis.article.text
+    boiler = merge_ranges(analysis.article.boilerplate)
+    starts, ends = _boundaries(analysis.spans)
+    other_starts, other_ends = _boundaries([span for _, span in _other_spans(analysis)])
+    cuts = {0, len(text)} | set(starts) | set(ends) | set(other_starts) | set(other_ends)
     for start, end in boiler:
         cuts.update((start, end))
     ordered = sorted(cuts)
