@@ -43,7 +43,7 @@ def unregister(name: str) -> None:
         _registered.pop(name, None)
         if _loaded is not None:
             _loaded.pop(name, None)
-        for key in [k for k in _instances if k[0].split(".v")[0] == name]:
+        for key in [k for k in _instances if _split_version(k[0])[0] == name]:
             del _instances[key]
 
 
@@ -101,6 +101,12 @@ def _resolve(name: str) -> ComponentSpec:
         return entry
 
 
+def _split_version(name: str) -> tuple[str, str]:
+    """("techniques", "1") for "techniques.v1"; (name, "") when it carries no version."""
+    base, dot_v, version = name.rpartition(".v")
+    return (base, version) if dot_v and version.isdigit() else (name, "")
+
+
 def component_names() -> list[str]:
     """Names of every known component (built in, installed plugins, registered)."""
     return sorted(_all())
@@ -109,7 +115,7 @@ def component_names() -> list[str]:
 def get_spec(name: str) -> ComponentSpec:
     """The spec of ``name`` ("techniques") or of a versioned name ("techniques.v1"); E204 when
     unknown or when the version asked for is not the one installed."""
-    base, _, version = name.partition(".v")
+    base, version = _split_version(name)
     if base in _all():
         spec = _resolve(base)
         if not version or version == str(spec.version):
