@@ -21,7 +21,7 @@ with warnings.catch_warnings():  # starlette prefers httpx2 for its TestClient
 
 from propwatch import corpus as corpus_jobs  # noqa
 from propwatch import pipeline  # noqa
-from propwatch.config import Settings  # noqa
+from propwatch.config import Settings, load_settings  # noqa
 from propwatch.pipeline import Pipeline  # noqa: E402
 from propwatch.detect.transformer import VERSION as DEFAULT_VERSION  # noqa: E402
 from propwatch.doc import Article, Layer, Span  # noqa: E402
@@ -647,7 +647,13 @@ def test_serve_command(monkeypatch, tmp_path):
     assert result.exit_code == 0, result.output
     settings, host, port = calls[-1]
     assert (host, port) == ("127.0.0.1", 9001)
-    assert settings == ServerSettings(token="tok", analysis_timeout_s=5.0)
+    # the pipeline's settings load as for every command (defaults < file < environment)
+    assert settings == ServerSettings(token="tok", analysis_timeout_s=5.0,
+                                      pipeline=load_settings())
+    result = runner.invoke(app, ["serve"], env={"PROPWATCH_DETECTOR": "baseline",
+                                                "PROPWATCH_COMPONENTS": "techniques"})
+    assert result.exit_code == 0, result.output
+    assert calls[-1][0].pipeline.detector == "baseline"
     result = runner.invoke(app, ["serve", "--host", "0.0.0.0"], env={"PROPWATCH_TOKEN": ""})
     assert result.exit_code == 0 and "without --token" in result.output
     monkeypatch.setattr(server, "serve", lambda settings, host, port: create_app(settings))
