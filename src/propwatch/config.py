@@ -27,8 +27,8 @@ class Settings:
     data: str | None = None  # folder holding ptc/ (PROPWATCH_DATA)
 
 
-def user_config_path() -> Path:
-    env = os.environ.get("PROPWATCH_CONFIG")
+def user_config_path(environ: Mapping[str, str] | None = None) -> Path:
+    env = (os.environ if environ is None else environ).get("PROPWATCH_CONFIG")
     return Path(env) if env else Path.home() / ".config" / "propwatch" / "config.toml"
 
 
@@ -37,9 +37,12 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
     """Build Settings from every layer; ``overrides`` (CLI options) win, ``None`` values skip."""
     environ = os.environ if environ is None else environ
     settings = Settings()
-    path = user_config_path()
+    path = user_config_path(environ)
     try:
         exists = path.is_file()
+        if not exists and environ.get("PROPWATCH_CONFIG"):
+            raise UsageError.make("E401", path=path, reason="PROPWATCH_CONFIG names this file but "
+                                  "there is no such file; create it or unset PROPWATCH_CONFIG")
         data = tomllib.loads(path.read_text(encoding="utf-8")) if exists else None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise UsageError.make("E401", path=path, reason=str(exc)) from None

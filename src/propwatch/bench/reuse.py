@@ -1,19 +1,21 @@
-"""Benchmarks of text reuse at scale: generate a reprint corpus with gold, run the real
-``propwatch reuse`` command on it in a child process, and score what it wrote."""
+"""Benchmarks of text reuse at scale: generate a reprint corpus with gold, run
+``corpus.reuse_corpus`` (what ``propwatch reuse`` runs) on it in a fresh child process, so its
+peak memory is the job's alone, and score what it found."""
 
 from __future__ import annotations
 
-import json
 import math
-import subprocess
-import sys
+import multiprocessing
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Callable, Sequence
 
-from ..doc import Cluster, ReuseLink
+from ..corpus import reuse_corpus
 from ..eval.scores import score_reuse_clusters, score_reuse_passages
+from ..reuse import ReuseResult
+from .detect import peak_rss_mb
 from .generate import read_gold, write_corpus
 
 Log = Callable[[str], None]
@@ -29,28 +31,23 @@ def reuse_benchmark(articles: int, *, seed: int = 0, edit_level: str = "light",
     corpus_path, gold_path = write_corpus(articles, work, seed=seed, edit_level=edit_level)
     generate_s = time.perf_counter() - began
     log(f"generated {articles} articles in {generate_s:.1f} s under {work}")
-    pairs, clusters, stats = work / "pairs.jsonl", work / "clusters.jsonl", work / "stats.json"
-    command = [sys.executable, "-m", "propwatch.cli", "reuse", str(corpus_path),
-               "--out", str(pairs), "--clusters", str(clusters), "--stats", str(stats),
-               "--engine", engine]
     began = time.perf_counter()
-    finished = subprocess.run(command, capture_output=True, text=True)
+    child = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    with child:
+        result, failures, run_peak_mb = child.submit(_reuse_in_child, str(corpus_path),
+                                                      engine).result()
     reuse_s = time.perf_counter() - began
-    if finished.returncode != 0:
-        last = finished.stderr.strip().splitlines()[-1:] or ["no message"]
-        raise RuntimeError(f"'propwatch reuse' failed with exit code {finished.returncode}: "
-                           f"{last[0]} (full output: rerun with --work-dir)")
-    log(f"propwatch reuse took {reuse_s:.1f} s")
-    links = [ReuseLink.from_dict(json.loads(line)) for line in pairs.open(encoding="utf-8")]
-    found = [Cluster.from_dict(json.loads(line)) for line in clusters.open(encoding="utf-8")]
+    if failures:
+        raise RuntimeError(f"reuse could not read the generated corpus: {failures[0]}")
+    log(f"reuse took {reuse_s:.1f} s (child process, {run_peak_mb:.0f} MB peak)")
+    links, found, run_stats = result.links, result.clusters, result.stats
     gold = read_gold(gold_path)
     passages = score_reuse_passages(predicted=links, gold=gold, min_chars=200)
     cluster_scores = score_reuse_clusters(predicted=found, gold=gold)
-    run_stats = json.loads(stats.read_text(encoding="utf-8"))
     return {
         "articles": articles, "seed": seed, "edit_level": edit_level, "engine": engine,
         "generate_s": round(generate_s, 1), "reuse_s": round(reuse_s, 1),
-        "peak_rss_mb": run_stats.get("peak_rss_mb"),
+        "peak_rss_mb": round(run_peak_mb, 1),
         "stages": {k: v for k, v in run_stats.items() if k.endswith("_s")},
         "candidate_pairs": run_stats.get("candidate_pairs"), "links": len(links),
         "clusters": len(found),
@@ -62,6 +59,12 @@ def reuse_benchmark(articles: int, *, seed: int = 0, edit_level: str = "light",
         "origin_abstain_ok": round(cluster_scores["origin_abstain_ok"], 4),
         "work_dir": str(work),
     }
+
+
+def _reuse_in_child(corpus_path: str, engine: str) -> tuple[ReuseResult, list[str], float]:
+    """Runs in the child: the reuse job, what it could not read, and the child's peak memory."""
+    run = reuse_corpus([corpus_path], engine=engine)
+    return run.result, [f"{path}: {error}" for path, error in run.failures], peak_rss_mb()
 
 
 def scaling_benchmark(sizes: Sequence[int], *, seed: int = 0, log: Log = lambda _: None

@@ -259,9 +259,9 @@ def analyze(
     each layer it writes."""
     from ..corpus import analyze_corpus
 
+    settings = pipeline_settings(settings_or_exit(detector=detector), with_, without)
     if not Path(db).exists():
         _open(db, create=False)  # names the missing file and exits
-    settings = pipeline_settings(settings_or_exit(detector=detector), with_, without)
     try:
         with progress_bar(2) as progress:
             task = progress.add_task("analysing", total=None)

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from propwatch.cli import app
 
-from .conftest import EXAMPLES
+from ..conftest import EXAMPLES
 
 runner = CliRunner()
 

@@ -16,8 +16,8 @@ from propwatch.errors import InputError, PropwatchError
 from propwatch.ingest import (article_from_text, article_id_for, expand_paths, find_boilerplate,
                               iter_articles, normalise_date, read_path)
 
-FIXTURES = Path(__file__).parent / "fixtures"
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SETTINGS = Settings()
 
 

@@ -8,7 +8,7 @@ from propwatch.doc import Analysis, Article
 from propwatch.errors import PropwatchError
 from propwatch.techniques import LABELS
 
-from .conftest import EXAMPLES
+from ..conftest import EXAMPLES
 
 
 def example_paths() -> list[str]:

@@ -9,7 +9,7 @@ from propwatch import __version__
 from propwatch.cli import app
 from propwatch.techniques import LABELS
 
-from .conftest import EXAMPLES
+from ..conftest import EXAMPLES
 
 runner = CliRunner()
 HARBOR = str(EXAMPLES / "harbor-daily-2023-05-04-grain-blockade.txt")

@@ -22,7 +22,7 @@ from schemathesis.checks import not_a_server_error  # noqa: E402
 from propwatch import corpus as corpus_jobs  # noqa: E402
 from propwatch.server import ServerSettings, create_app  # noqa: E402
 
-from .conftest import EXAMPLES  # noqa: E402
+from ..conftest import EXAMPLES  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:.*httpx2")]
 

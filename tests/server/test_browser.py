@@ -44,10 +44,10 @@ from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 HARBOR = EXAMPLES / "harbor-daily-2023-05-04-grain-blockade.txt"
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+ARTIFACTS = ROOT / "tests" / "artifacts"
 SHOTS = Path("/tmp/ui-shots")
 HOSTILE = '<img src=x onerror=alert(1)><script>alert(2)</script>'
 TIMEOUT_MS = 20_000

@@ -31,7 +31,7 @@ from propwatch.server.middleware import UI_CSP  # noqa: E402
 from propwatch.store import Store  # noqa: E402
 from propwatch.techniques import TECHNIQUES  # noqa: E402
 
-from .conftest import EXAMPLES  # noqa: E402
+from ..conftest import EXAMPLES  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*httpx2")
 

@@ -11,7 +11,7 @@ from propwatch.eval.detectors import classify_template, evaluate_detector
 from propwatch.eval.ptc import find_ptc, load_split, read_labels
 from propwatch.techniques import LABELS
 
-GATE = Path(__file__).resolve().parent / "quality_gate.json"
+GATE = Path(__file__).resolve().parents[1] / "quality_gate.json"
 
 
 def test_find_ptc_names_the_fix_when_absent(tmp_path, monkeypatch):

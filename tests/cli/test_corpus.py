@@ -19,7 +19,7 @@ from propwatch.cli.corpus import corpus_app
 from propwatch.doc import Article, ReuseLink
 from propwatch.store import Store
 
-from .conftest import EXAMPLES, FIXTURES, ROOT
+from ..conftest import EXAMPLES, FIXTURES, ROOT
 
 app = typer.Typer()
 app.add_typer(corpus_app, name="corpus")  # as cli.py registers it
