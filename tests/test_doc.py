@@ -104,14 +104,16 @@ def test_records_made_of_spans_round_trip_and_are_checked_against_the_text():
     text = 'The ministry said "they plan an attack", he added.'
     article = Article(id="r", text=text)
     quote = text.index("they")
-    record = Attribution(cue=Span(13, 17, "cue"), content=(Span(quote, quote + 20, "content"),),
-                         source=Span(0, 12, "source"), speaker="the ministry",
+    record = Attribution(cue=(Span(13, 17, "cue"),), content=(Span(quote, quote + 20, "content"),),
+                         source=(Span(0, 12, "source"),), speaker="the ministry",
                          source_type="government", score=0.9)
     layer = Layer("attributions", "attributions.v1", "test", (record,), kind="attribution")
     doc = Document(article, (layer,))
     data = doc.to_dict()
     item = data["layers"]["attributions"]["items"][0]
-    assert item["source"]["text"] == "The ministry" and item["cue"]["text"] == "said"
+    assert item["source"] == [{"start": 0, "end": 12, "text": "The ministry"}]
+    assert item["cue"] == [{"start": 13, "end": 17, "text": "said"}]
+    assert item["content"][0]["text"] == "they plan an attack\""
     assert Document.from_dict(data) == doc
     assert [s.label for s in layer.spans()] == ["source", "cue", "content"]
     with pytest.raises(ValueError, match="outside"):

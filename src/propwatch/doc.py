@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar, Iterable, Iterator, Mapping, Protocol
+from typing import Any, ClassVar, Iterable, Iterator, Mapping, Protocol, Sequence
 
 SCHEMA_VERSION = 2  # 2: one key per layer under "layers"; 1 (still read): technique spans only
 TECHNIQUES = "techniques"  # the layer of technique spans
@@ -127,40 +127,53 @@ def record_from_dict(kind: str, data: Mapping[str, Any]) -> Any:
     return cls.from_dict(data) if cls is not None else RawRecord(kind, dict(data))
 
 
+#: where an attribution's source comes from (``docs``: the source-type taxonomy)
+SOURCE_TYPES = ("named_person", "named_organisation", "government", "outlet", "anonymous", "none")
+
+
 @register_record
 @dataclass(frozen=True, slots=True)
 class Attribution:
-    """Who says what: the cue ("said", "warned"), the content (one or more fragments), the
-    source span when the text names one, and what the source resolves to."""
+    """Who says what: the source, the cue ("said", "warned") and the content, each in one or
+    more fragments in text order (content interrupted by "he said" has two). No source
+    fragment means the text names none ("it is reported that ...")."""
 
     kind: ClassVar[str] = "attribution"
 
-    cue: Span
+    cue: tuple[Span, ...]
     content: tuple[Span, ...]
-    source: Span | None = None
+    source: tuple[Span, ...] = ()
     speaker: str | None = None  # the name the source resolves to, when the text gives one
-    source_type: str = "none"  # named_person, named_organisation, government, outlet, anonymous, none
+    source_type: str = "none"  # one of SOURCE_TYPES
     cites: int | None = None  # index of the attribution this source cites, in the same layer
     score: float = 1.0
 
     def spans(self) -> tuple[Span, ...]:
-        return tuple(s for s in (self.source, self.cue, *self.content) if s is not None)
+        return (*self.source, *self.cue, *self.content)
 
     def to_dict(self, text: str | None = None) -> dict[str, Any]:
-        return {"source": self.source.to_dict(text) if self.source else None,
-                "cue": self.cue.to_dict(text),
-                "content": [c.to_dict(text) for c in self.content],
+        return {"source": _fragments(self.source, text), "cue": _fragments(self.cue, text),
+                "content": _fragments(self.content, text),
                 "speaker": self.speaker, "source_type": self.source_type, "cites": self.cites,
                 "score": round(float(self.score), 4)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Attribution":
-        source = data.get("source")
-        return cls(cue=Span.from_dict(data["cue"]),
-                   content=tuple(Span.from_dict(c) for c in data.get("content", ())),
-                   source=Span.from_dict(source) if source else None,
+        def role(name: str) -> tuple[Span, ...]:
+            given = data.get(name) or ()
+            given = [given] if isinstance(given, Mapping) else given  # one span, not a list
+            return tuple(sorted((Span(int(f["start"]), int(f["end"]), name) for f in given),
+                                key=lambda s: (s.start, s.end)))
+
+        return cls(cue=role("cue"), content=role("content"), source=role("source"),
                    speaker=data.get("speaker"), source_type=str(data.get("source_type", "none")),
                    cites=data.get("cites"), score=float(data.get("score", 1.0)))
+
+
+def _fragments(spans: Sequence[Span], text: str | None) -> list[dict[str, Any]]:
+    """One role's fragments as ``{"start", "end", "text"}`` (``text`` only when given)."""
+    return [{"start": s.start, "end": s.end, **({"text": text[s.start:s.end]} if text is not None
+                                                else {})} for s in spans]
 
 
 Range = tuple[int, int]

@@ -63,6 +63,10 @@ MESSAGES: dict[str, str] = {
     ),
     "E302": "'{path}' line {line}: {reason}. Expected {expected}.",
     "E303": "unknown split '{split}'. Use 'train' or 'dev'.",
+    "E304": (
+        "no PolNeAR data at '{path}'. Pass --data DIR or set PROPWATCH_DATA to the folder "
+        "that holds polnear/ (or to polnear/ itself)."
+    ),
     # usage and configuration (4xx)
     "E401": "config file '{path}': {reason}. Fix or remove it.",
     "E402": "'{value}' is not a valid value for {option}: {reason}.",

@@ -130,7 +130,7 @@ class ReuseGold(Protocol):
     def clusters(self) -> Mapping[str, Any]: ...
 
 
-def _overlap(a: Sequence[Range], b: Sequence[Range]) -> int:
+def overlap_length(a: Sequence[Range], b: Sequence[Range]) -> int:
     """Characters in both of two sorted, merged range lists."""
     i = j = total = 0
     while i < len(a) and j < len(b):
@@ -215,8 +215,8 @@ def score_reuse_passages(*, predicted: Sequence[ReuseLink], gold: ReuseGold,
     merged = {pair: merge_ranges(r) for pair, r in predicted_ranges.items()}
     correct = counted = 0
     for pair, ranges in merged.items():
-        counted += _length(ranges) - _overlap(ranges, neutral.get(pair, ()))
-        correct += _overlap(ranges, gold_ranges.get(pair, ()))
+        counted += _length(ranges) - overlap_length(ranges, neutral.get(pair, ()))
+        correct += overlap_length(ranges, gold_ranges.get(pair, ()))
     runs = {pair: _longest_run(units) for pair, units in shared.items()}
     covered = total = pairs = 0
     for (x, y), ranges in gold_ranges.items():
@@ -224,7 +224,7 @@ def score_reuse_passages(*, predicted: Sequence[ReuseLink], gold: ReuseGold,
             continue
         pairs += x < y
         total += _length(ranges)
-        covered += _overlap(ranges, merged.get((x, y), ()))
+        covered += overlap_length(ranges, merged.get((x, y), ()))
     return PRF.of(correct / counted if counted else 0.0, covered / total if total else 0.0,
                   pairs)
 
