@@ -27,7 +27,7 @@ ALLOWED: dict[str, set[str]] = {
     "server": {"config", "doc", "errors", "ingest", "pipeline", "render", "reuse", "store",
                "techniques"},
     "train": {"detect", "doc", "errors", "eval", "techniques"},
-    "bench": {"corpus", "doc", "eval", "pipeline", "reuse", "server"},
+    "bench": {"corpus", "doc", "eval", "pipeline", "reuse", "server", "store", "techniques"},
     "cli": {"bench", "config", "corpus", "detect", "doc", "errors", "eval", "ingest", "pipeline",
             "render", "reuse", "server", "store", "techniques", "train"},
     "__init__": {"doc", "pipeline"},

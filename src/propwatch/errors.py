@@ -37,6 +37,16 @@ MESSAGES: dict[str, str] = {
         "'{path}' {where}: id '{id}' is already used; read it as '{new_id}'. "
         "Give each record its own id."
     ),
+    # bad records (the record is skipped, the rest of the file is read)
+    "E112": (
+        "'{path}' {where}: '{field}' holds a lone surrogate at offset {offset} (an escape such "
+        "as \\ud800 without its pair), which is not a character; skipped the record. "
+        "Fix the record's encoding."
+    ),
+    "E113": (
+        "'{path}' {where}: '{field}' is {kind}, not a string; skipped the record. "
+        "Give it as a JSON string{or_number}."
+    ),
     # models and detectors (2xx)
     "E201": "unknown detector '{name}'. Choose one of: {choices}.",
     "E202": (
@@ -71,6 +81,11 @@ MESSAGES: dict[str, str] = {
     "E401": "config file '{path}': {reason}. Fix or remove it.",
     "E402": "'{value}' is not a valid value for {option}: {reason}.",
     "E403": "cannot write '{path}': {reason}. Choose another --out.",
+    # server (501-519)
+    "E501": (
+        "cannot listen on {address}: {reason}. Stop the program that uses it, or choose "
+        "another --port or --host."
+    ),
     # corpus store (6xx)
     "E601": (
         "'{path}' is not a propwatch corpus database ({reason}). "
@@ -100,6 +115,14 @@ MESSAGES: dict[str, str] = {
     "E609": (
         "'{path}' is busy: another propwatch process is writing to it. "
         "Try again when it has finished."
+    ),
+    "E610": (
+        "the query took longer than {seconds} s and was stopped. "
+        "Narrow the filters (fewer or more specific words, a technique, an outlet)."
+    ),
+    "E611": (
+        "'{path}' holds layers made by other components ({found}; this run uses {wanted}). "
+        "Run again with --rerun to analyse every article anew with these components."
     ),
 }
 

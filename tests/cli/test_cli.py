@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from propwatch import __version__
@@ -120,6 +121,69 @@ def test_batch_with_bad_inputs_writes_the_rest_and_exits_1(tmp_path: Path):
         assert name in line
     assert "3 of 4 inputs could not be analysed" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_analyze_writes_every_good_record_of_a_file_with_a_bad_one(tmp_path: Path):
+    lines = [json.dumps({"id": f"r{i}", "text": f"Article {i}: these evil traitors lie."})
+             for i in range(1000)]
+    lines.insert(750, '{"id": "s", "text": "Broken \\ud800 text"}')  # line 751
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.json"
+    result = run("analyze", str(feed), "--detector", "baseline", "--format", "json",
+                 "--out", str(out))
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert [d["id"] for d in json.loads(out.read_text("utf-8"))] == [
+        f"r{i}" for i in range(1000)]
+    line = next(l for l in result.stderr.splitlines() if "E112" in l)
+    assert line.startswith(f"error: E112: '{feed}' line 751: 'text' holds a lone surrogate")
+    assert "analysed 1000 articles, skipped 1 bad records" in result.stderr
+
+
+def fail_after(calls: int, function):
+    """``function`` that raises a disk-full OSError once it has been called ``calls`` times."""
+    done = []
+
+    def failing(*args, **kwargs):
+        if len(done) >= calls:
+            raise OSError(28, "No space left on device")
+        done.append(1)
+        return function(*args, **kwargs)
+    return failing
+
+
+@pytest.mark.parametrize("format, target, calls, out_name", [
+    ("text", "render_terminal", 1, "out.txt"), ("json", "to_dict", 1, "out.json"),
+    ("jsonl", "jsonl_record", 1, "out.jsonl"), ("semeval", "semeval_lines", 1, "out.tsv"),
+    ("html", "render_index", 0, "report"),  # after both pages were written
+])
+def test_a_failed_write_leaves_the_previous_out_whole(tmp_path: Path, monkeypatch, format,
+                                                       target, calls, out_name):
+    from propwatch.doc import Document
+    from propwatch.render import report
+
+    out = tmp_path / out_name
+    previous = out / "index.html" if format == "html" else out
+    previous.parent.mkdir(exist_ok=True)
+    previous.write_text("good results of an earlier run\n", encoding="utf-8")
+    owner = Document if target == "to_dict" else report
+    monkeypatch.setattr(owner, target, fail_after(calls, getattr(owner, target)))
+    result = run("analyze", str(EXAMPLES), "--detector", "baseline", "--format", format,
+                 "--out", str(out))
+    assert result.exit_code == 2 and "E403" in result.stderr, result.output
+    assert previous.read_text(encoding="utf-8") == "good results of an earlier run\n"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == sorted(
+        [out_name, "index.html"] if format == "html" else [out_name])  # no temporary left
+
+
+def test_a_run_that_analyses_nothing_leaves_out_alone(tmp_path: Path):
+    out = tmp_path / "out.json"
+    out.write_text("[]\n", encoding="utf-8")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "x \\ud800"}\n', encoding="utf-8")
+    result = run("analyze", str(bad), "-d", "baseline", "--format", "json", "--out", str(out))
+    assert result.exit_code == 1 and "E108" in result.stderr and "wrote nothing" in result.stderr
+    assert out.read_text(encoding="utf-8") == "[]\n"
 
 
 def test_size_limit_is_configurable(tmp_path: Path):

@@ -38,32 +38,33 @@ def run(*args, input=None, env=None):
 def db(tmp_path: Path) -> Path:
     path = tmp_path / "corpus.db"
     result = run("add", str(EXAMPLES), RECORDS, CSV, "--db", str(path))
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # the fixtures hold two bad records on purpose
     return path
 
 
 def test_add_reads_every_kind_and_reports_counts(tmp_path: Path):
     path = tmp_path / "c.db"
     result = run("add", str(EXAMPLES), RECORDS, CSV, "--db", str(path))
-    assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == "added 7, unchanged 0, conflicts 0"
-    # Bad records are named by ingest's warnings, one line each, with the file.
-    for code in ("E106", "E109", "W111", "E107"):
+    assert result.exit_code == 1, result.output  # two records were skipped
+    assert result.stdout.strip() == "added 7, unchanged 0, conflicts 0, skipped 2 bad records"
+    # Skipped records are errors, kept records with a doubt warnings: one line each, with file.
+    for code, kind in (("E106", "error"), ("E107", "error"), ("E109", "warning"),
+                       ("W111", "warning")):
         line = next(l for l in result.stderr.splitlines() if code in l)
-        assert line.startswith("warning: ") and ("records.jsonl" in line or "records.csv" in line)
+        assert line.startswith(f"{kind}: ") and ("records.jsonl" in line or "records.csv" in line)
     with Store(path, create=False) as store:
         assert store.count() == 7
         assert store.get_article("pier-1").published == "2022-09-14"
         assert store.latest_run("add")["summary"] == {"added": 7, "unchanged": 0, "conflicts": 0,
-                                                      "failed_inputs": 0}
+                                                      "failed_inputs": 0, "skipped_records": 2}
 
 
 def test_second_add_changes_nothing(db: Path):
     with sqlite3.connect(db) as con:
         before = con.execute("SELECT * FROM articles ORDER BY id").fetchall()
     result = run("add", str(EXAMPLES), RECORDS, CSV, "--db", str(db))
-    assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == "added 0, unchanged 7, conflicts 0"
+    assert result.exit_code == 1, result.output
+    assert result.stdout.strip() == "added 0, unchanged 7, conflicts 0, skipped 2 bad records"
     with sqlite3.connect(db) as con:
         assert con.execute("SELECT * FROM articles ORDER BY id").fetchall() == before
 
@@ -102,6 +103,55 @@ def test_stdin_and_env_db(tmp_path: Path):
     assert result.exit_code == 0, result.output
     with Store(path, create=False) as store:
         assert store.get_article("stdin").source == "-"
+
+
+def write_feed(path: Path, total: int, bad: dict[int, str]) -> Path:
+    """``total`` good JSONL records ``r1``... with the ``bad`` lines put at their line numbers."""
+    lines, good = [], 1
+    while len(lines) < total + len(bad):
+        if len(lines) + 1 in bad:
+            lines.append(bad[len(lines) + 1])
+        else:
+            lines.append(json.dumps({"id": f"r{good}", "outlet": "Ledger",
+                                     "text": f"Article {good} says the pier is unsafe."}))
+            good += 1
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_lone_surrogate_record_is_skipped_and_every_good_one_stored(tmp_path: Path):
+    feed = write_feed(tmp_path / "feed.jsonl", 1000, {751: '{"id": "s", "text": "x \\ud800"}'})
+    path = tmp_path / "c.db"
+    for attempt, (added, unchanged) in enumerate([(1000, 0), (0, 1000)]):  # a re-run is clean
+        result = run("add", str(feed), "--db", str(path))
+        assert result.exit_code == 1
+        assert result.stdout.strip() == (f"added {added}, unchanged {unchanged}, conflicts 0, "
+                                         "skipped 1 bad records")
+        errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+        assert errors == [next(l for l in result.stderr.splitlines() if "E112" in l)]
+        assert f"'{feed}' line 751: 'text' holds a lone surrogate" in errors[0]
+        assert isinstance(result.exception, SystemExit)  # exit 1, no exception escaped
+        with Store(path, create=False) as store:
+            assert store.count() == 1000 and store.get_article("s") is None
+            runs = store.runs("add")
+            assert len(runs) == attempt + 1 and all(r["finished_at"] for r in runs)
+            assert runs[-1]["summary"]["skipped_records"] == 1
+
+
+def test_bad_records_are_counted_and_never_stored_as_a_repr(tmp_path: Path):
+    bad = {2: '{"id": {"a": 1}, "text": "Id is an object."}', 4: '{"text": "cut',
+           6: '{"title": ["T"], "text": "Title is a list."}', 8: "[1, 2]",
+           10: '{"outlet": true, "text": "Outlet is a boolean."}', 12: '{"id": "no text"}',
+           14: '{"id": "u", "url": "https://x.example/\\udfff", "text": "Url."}'}
+    feed = write_feed(tmp_path / "half.jsonl", 7, bad)
+    path = tmp_path / "c.db"
+    result = run("add", str(feed), "--db", str(path))
+    assert result.exit_code == 1
+    assert result.stdout.strip() == "added 7, unchanged 0, conflicts 0, skipped 7 bad records"
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert [int(line.split(" line ")[1].split(":")[0]) for line in errors] == sorted(bad)
+    with Store(path, create=False) as store:
+        assert sorted(a.id for a in store.iter_articles()) == sorted(f"r{i}" for i in range(1, 8))
 
 
 def test_add_refuses_a_file_that_is_not_a_database(tmp_path: Path):
@@ -249,3 +299,96 @@ def test_kill_9_mid_add_keeps_committed_articles_and_a_rerun_completes(tmp_path:
     with sqlite3.connect(path) as con:
         assert con.execute("SELECT count(*), count(DISTINCT id) FROM articles").fetchone() \
             == (total, total)
+
+
+# ------------------------------------------------------------------ analyze: resume, never mix
+
+
+class _Marker:
+    """A stand-in component: one span over each article's first character; it can be told to
+    stop the process (KeyboardInterrupt) when it reaches a given number of articles."""
+
+    name, layer, reads = "marker.v1", "marks", ()
+
+    def __init__(self, version: str, seen: list[str], stop_at: int | None) -> None:
+        self.version, self.seen, self.stop_at = version, seen, stop_at
+
+    def __call__(self, doc, shared):
+        from propwatch.doc import Layer, Span
+        if self.stop_at is not None and len(self.seen) == self.stop_at:
+            raise KeyboardInterrupt  # as Ctrl-C, or a kill, half-way through a batch
+        self.seen.append(doc.article.id)
+        return Layer("marks", self.name, self.version, (Span(0, 1, "X"),))
+
+
+@pytest.fixture
+def marker():
+    """``marker(version, stop_at=None)`` registers the stand-in; returns the ids it analyses."""
+    from propwatch.pipeline import registry
+    from propwatch.pipeline.component import ComponentSpec
+
+    def use(version: str, stop_at: int | None = None) -> list[str]:
+        seen: list[str] = []
+        registry.unregister("marker")  # forget the instance loaded before
+        registry.register(ComponentSpec("marker", 1, "marks",
+                                        lambda config: _Marker(version, seen, stop_at)))
+        return seen
+
+    yield use
+    registry.unregister("marker")
+
+
+def analyze_marks(db: Path, *more: str):
+    return run("analyze", "--db", str(db), "--without", "techniques", "--with", "marker", *more)
+
+
+def test_an_interrupted_analyze_resumes_and_is_marked_interrupted(db: Path, marker):
+    from propwatch.config import Settings
+    from propwatch.corpus import analyze_corpus
+
+    with Store(db) as store:
+        ids = sorted(a.id for a in store.iter_articles())
+    assert len(ids) >= 5
+    first = marker("a", stop_at=3)
+    with pytest.raises(KeyboardInterrupt):
+        analyze_corpus(str(db), settings=Settings(components=("marker",)), batch_size=2)
+    assert first == ids[:3]  # the third article's batch was never written
+    with Store(db) as store:
+        assert store.runs("analyze")[-1]["status"] == "interrupted"
+        assert store.runs("analyze")[-1]["summary"]["articles"] == 2
+
+    second = marker("a")
+    result = analyze_marks(db)
+    assert result.exit_code == 0, result.output
+    assert second == ids[2:]  # only the rest
+    assert f"analysed {len(ids) - 2} articles" in result.stdout
+    assert "skipped 2 already analysed" in result.stdout
+    with Store(db) as store:
+        assert all(doc_layers == ["marks"] for doc_layers in
+                   ([layer.name for layer in store.layers(i)] for i in ids))
+        assert store.latest_run("analyze")["params"]["makers"] == {"marks": ["marker.v1", "a"]}
+
+    listed = json.loads(run("runs", "--db", str(db), "--json").stdout)
+    assert [(r["kind"], r["status"]) for r in listed] == [
+        ("add", "finished"), ("analyze", "interrupted"), ("analyze", "finished")]
+    table = run("runs", "--db", str(db), "--kind", "analyze").stdout
+    assert "interrupted" in table and "add" not in table
+
+    again = marker("a")
+    assert analyze_marks(db).exit_code == 0 and again == []  # nothing left to do
+
+
+def test_analyze_refuses_to_mix_versions_without_rerun(db: Path, marker):
+    marker("a")
+    assert analyze_marks(db).exit_code == 0
+    newer = marker("b")
+    result = analyze_marks(db)
+    assert result.exit_code == 2 and newer == []
+    line = result.stderr.strip()
+    assert "\n" not in line and line.startswith("error: E611: ")
+    assert "'marks' by marker.v1 a" in line and "marker.v1 b" in line and "--rerun" in line
+    result = analyze_marks(db, "--rerun")
+    assert result.exit_code == 0, result.output
+    with Store(db) as store:
+        assert len(newer) == store.count()
+        assert {store.document(i).layer("marks").version for i in newer} == {"b"}

@@ -58,8 +58,9 @@ def test_records_with_dates_name_the_origin_and_bad_lines_are_named(tmp_path: Pa
     clusters = tmp_path / "clusters.jsonl"
     result = run("reuse", path, "--out", tmp_path / "pairs.jsonl", "--clusters", clusters,
                  "--graph", tmp_path / "g.graphml")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # the two bad lines were skipped
     assert "line 5" in result.stderr and "line 4" in result.stderr
+    assert "skipped 2 bad records" in result.stderr
     cluster = json.loads(clusters.read_text().splitlines()[0])
     assert cluster["origin"] == "first"
     assert len(cluster["members"]) == 3
@@ -118,3 +119,22 @@ def test_spark_engine_writes_the_same_pairs(tmp_path: Path):
     result = run("reuse", EXAMPLES, "--out", spark, "--engine", "spark", "--master", "local[1]")
     assert result.exit_code == 0, result.output
     assert spark.read_text() == local.read_text() != ""
+
+
+def test_a_failed_clusters_write_leaves_the_earlier_files_whole(tmp_path: Path, monkeypatch):
+    from propwatch.reuse import export
+
+    pairs, clusters = tmp_path / "pairs.jsonl", tmp_path / "clusters.jsonl"
+    for path in (pairs, clusters):
+        path.write_text("earlier run\n", encoding="utf-8")
+
+    def disk_full(items, handle):
+        handle.write("{partial")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(export, "write_clusters_jsonl", disk_full)
+    result = run("reuse", str(EXAMPLES), "--out", str(pairs), "--clusters", str(clusters))
+    assert result.exit_code == 2 and "E403" in result.stderr, result.output
+    assert clusters.read_text(encoding="utf-8") == "earlier run\n"
+    assert pairs.read_text(encoding="utf-8").startswith('{"a"')  # written whole before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clusters.jsonl", "pairs.jsonl"]

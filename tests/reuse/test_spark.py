@@ -12,6 +12,7 @@ from dataclasses import replace
 import pytest
 
 from propwatch.doc import Article
+from propwatch.errors import StoreError
 from propwatch.reuse import ReuseOptions, find_reuse
 
 HAVE_PYSPARK = importlib.util.find_spec("pyspark") is not None
@@ -276,7 +277,10 @@ def test_analyze_corpus_stores_the_spans_the_local_pipeline_finds(spark, tmp_pat
         store.replace_spans("u-2", [], "old")
 
     settings = Settings(detector=detector.name)
-    summary = analyze_corpus(db, settings=settings, engine="spark", spark=spark, batch_size=4)
+    with pytest.raises(StoreError, match="E611"):  # u-2's layer is another detector's
+        analyze_corpus(db, settings=settings, engine="spark", spark=spark, batch_size=4)
+    summary = analyze_corpus(db, settings=settings, engine="spark", spark=spark, batch_size=4,
+                             rerun=True)
     expected = {a.id: Pipeline.from_settings(settings)(a) for a in articles}
     assert summary["articles"] == len(articles)
     assert summary["batches"] == 3

@@ -20,9 +20,8 @@ with warnings.catch_warnings():  # starlette prefers httpx2 for its TestClient
     from fastapi.testclient import TestClient  # noqa: E402
 
 from propwatch import corpus as corpus_jobs  # noqa
-from propwatch import pipeline  # noqa
+from propwatch import pipeline
 from propwatch.config import Settings, load_settings  # noqa
-from propwatch.pipeline import Pipeline  # noqa: E402
 from propwatch.detect.transformer import VERSION as DEFAULT_VERSION  # noqa: E402
 from propwatch.doc import Article, Layer, Span  # noqa: E402
 from propwatch.errors import StoreError  # noqa: E402
@@ -205,7 +204,7 @@ def test_report_is_the_library_page(client):
     assert page == render_html(pipeline.analyze(SHORT))
 
 
-def test_lone_surrogates_are_refused_or_sent_back_escaped(client):
+def test_lone_surrogates_are_refused_in_every_field(client):
     raw = b'{"text": "They are traitors \\ud800 who will destroy us."}'
     error = assert_error(client.post("/api/analyze", content=raw,
                                      headers={"content-type": "application/json"}),
@@ -214,13 +213,13 @@ def test_lone_surrogates_are_refused_or_sent_back_escaped(client):
     line = b'{"id": "s", "text": "bad \\udc00 text"}'
     assert_error(client.post("/api/analyze", files={"file": ("s.jsonl", line)}),
                  422, "invalid_input", "file")
+    # ingest's one rule (as for a JSONL record): metadata is refused too, never stored
     raw = b'{"text": "They are traitors who will destroy us.", "title": "t\\ud800"}'
-    response = client.post("/api/analyze", content=raw,
-                           headers={"content-type": "application/json"})
-    assert response.status_code == 200
-    assert json.loads(response.content)["title"] == "t\ud800"  # sent as a \u escape
-    assert client.post("/api/report", content=raw,
-                       headers={"content-type": "application/json"}).status_code == 200
+    for route in ("/api/analyze", "/api/report"):
+        error = assert_error(client.post(route, content=raw,
+                                         headers={"content-type": "application/json"}),
+                             422, "validation_error", "title")
+        assert "lone surrogate at offset 1" in error["message"]
 
 
 def test_concurrent_analyses_share_one_model_and_agree(client):
@@ -450,16 +449,23 @@ class _SlowComponent:
         return Layer(self.layer, self.name, self.version)
 
 
-def test_503_when_the_analysis_takes_too_long():
-    app = create_app(ServerSettings(analysis_timeout_s=0.1))
-    app.state.runtime.pipeline = Pipeline([_SlowComponent()])
-    with TestClient(app, raise_server_exceptions=False) as c:
-        began = time.perf_counter()
-        response = c.post("/api/analyze", json={"text": SHORT})
-        assert time.perf_counter() - began < 0.5  # answered at the limit, not at the end
-        error = assert_error(response, 503, "timeout")
-        assert "0.1-second limit" in error["message"] and "--timeout" in error["message"]
-        assert response.headers["retry-after"]
+def test_503_when_the_analysis_takes_too_long_in_thread_mode():
+    # isolation="thread" sees components registered in this process (a worker process would
+    # not); the process mode's timeout is tested in test_capacity.py
+    pipeline.register(pipeline.ComponentSpec(name="slow", version=1, layer="slow",
+                                             factory=lambda config: _SlowComponent()))
+    try:
+        app = create_app(ServerSettings(analysis_timeout_s=0.1, isolation="thread",
+                                        pipeline=Settings(components=("slow",))))
+        with TestClient(app, raise_server_exceptions=False) as c:
+            began = time.perf_counter()
+            response = c.post("/api/analyze", json={"text": SHORT})
+            assert time.perf_counter() - began < 0.5  # answered at the limit, not at the end
+            error = assert_error(response, 503, "timeout")
+            assert "0.1-second limit" in error["message"] and "--timeout" in error["message"]
+            assert response.headers["retry-after"]
+    finally:
+        pipeline.unregister("slow")
 
 
 def test_500_is_json_without_a_traceback(corpus_db, monkeypatch, caplog):
@@ -636,8 +642,12 @@ def test_serve_command(monkeypatch, tmp_path):
     from propwatch.cli.serve import serve_command
 
     calls = []
-    monkeypatch.setattr(server, "serve", lambda settings, host, port: calls.append(
-        (settings, host, port)))
+
+    def fake_serve(settings, host, port, on_ready):
+        calls.append((settings, host, port))
+        on_ready()
+
+    monkeypatch.setattr(server, "serve", fake_serve)
     app = typer.Typer()
     app.command("serve")(serve_command)
     app.command("other")(lambda: None)  # two commands: 'serve' stays a subcommand
@@ -645,6 +655,7 @@ def test_serve_command(monkeypatch, tmp_path):
     result = runner.invoke(app, ["serve", "--port", "9001", "--timeout", "5"],
                            env={"PROPWATCH_TOKEN": "tok"})
     assert result.exit_code == 0, result.output
+    assert "propwatch serve: http://127.0.0.1:9001/" in result.output
     settings, host, port = calls[-1]
     assert (host, port) == ("127.0.0.1", 9001)
     # the pipeline's settings load as for every command (defaults < file < environment)
@@ -656,9 +667,11 @@ def test_serve_command(monkeypatch, tmp_path):
     assert calls[-1][0].pipeline.detector == "baseline"
     result = runner.invoke(app, ["serve", "--host", "0.0.0.0"], env={"PROPWATCH_TOKEN": ""})
     assert result.exit_code == 0 and "without --token" in result.output
-    monkeypatch.setattr(server, "serve", lambda settings, host, port: create_app(settings))
+    monkeypatch.setattr(server, "serve",
+                        lambda settings, host, port, on_ready: create_app(settings))
     result = runner.invoke(app, ["serve", "--db", str(tmp_path / "none.db")])
     assert result.exit_code == 2 and "E603" in result.output
+    assert "propwatch serve: http" not in result.output  # no banner before a start-up error
 
 
 @pytest.mark.slow

@@ -28,7 +28,7 @@ def test_a_schema_1_corpus_migrates_its_spans_into_layers(tmp_path):
     old = _old_rows(path)
     assert len(old) == 8 and len({r[0] for r in old}) == 3
     with Store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 2
+        assert store.schema_version == SCHEMA_VERSION == 3
         assert store.count() == 5
         for article_id in {r[0] for r in old}:
             mine = [r for r in old if r[0] == article_id]
@@ -46,6 +46,7 @@ def test_a_schema_1_corpus_migrates_its_spans_into_layers(tmp_path):
         assert {a["id"] for a in store.list_articles(technique="Loaded_Language")} == loaded
         assert len(store.reuse_links()) == 1 and len(store.clusters()) == 1
         assert [r["kind"] for r in store.runs()] == ["add", "analyze", "reuse"]
+        assert {r["status"] for r in store.runs()} == {"finished"}
         # and it keeps working: a new analysis replaces the migrated layer
         article = store.get_article(old[0][0])
         store.replace_layers(article.id, [technique_layer(article, [Span(0, 4, "Doubt")], "new")])
@@ -54,4 +55,16 @@ def test_a_schema_1_corpus_migrates_its_spans_into_layers(tmp_path):
         names = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
     assert "spans" not in names and {"layers", "layer_records"} <= names
     with Store(path) as store:  # opening again migrates nothing
-        assert store.schema_version == 2 and len(store.spans(old[1][0])) >= 1
+        assert store.schema_version == 3 and len(store.spans(old[1][0])) >= 1
+
+
+def test_an_unfinished_run_of_an_old_store_is_marked_interrupted_by_the_next_run(tmp_path):
+    path = tmp_path / "old.db"
+    shutil.copy(OLD, path)
+    with sqlite3.connect(path) as db:  # an analyze that propwatch 0.1 left unfinished (killed)
+        db.execute("INSERT INTO runs (kind, params, started_at) VALUES ('analyze', '{}', 'x')")
+    with Store(path) as store:
+        assert store.runs()[-1]["status"] == "running"
+        store.start_run("add", {})
+        assert [r["status"] for r in store.runs()][-2:] == ["interrupted", "running"]
+        assert store.latest_run("analyze")["id"] == 2  # the finished one

@@ -6,6 +6,8 @@ import io
 import re
 import json
 import sqlite3
+import subprocess
+import sys
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -290,6 +292,21 @@ def test_replace_spans_replaces(store: Store):
     assert store.spans("a1") == [Span(0, 8, LOADED), Span(20, 25, NAME, 0.25)]
 
 
+
+def test_save_layers_stores_many_articles_at_once_or_none(store: Store):
+    def layer(article_id: str, label: str):
+        return [technique_layer(store.get_article(article_id), [Span(0, 4, label)], "d3")]
+
+    store.save_layers([("a1", layer("a1", LOADED)), ("a2", layer("a2", NAME))])
+    assert store.spans("a1") == [Span(0, 4, LOADED)] and store.spans("a2") == [Span(0, 4, NAME)]
+    with pytest.raises(StoreError) as info:
+        store.save_layers([("a3", layer("a3", LOADED)), ("nope", layer("a1", NAME))])
+    assert info.value.code == "E606"
+    assert store.spans("a3") == []  # the whole batch was rolled back
+    assert store.layer_makers() == {"techniques": {("techniques.v1", "d3"): 2}}
+    assert store.ids_with_layers({"techniques": ("techniques.v1", "d3")}) == {"a1", "a2"}
+    assert store.ids_with_layers({"techniques": ("techniques.v1", "d2")}) == set()
+
 def test_runs(store: Store):
     assert store.latest_run("reuse") is None
     first = store.start_run("reuse", {"k": 5})
@@ -303,6 +320,25 @@ def test_runs(store: Store):
     with pytest.raises(StoreError) as info:
         store.finish_run(999, {})
     assert info.value.code == "E608"
+
+
+def test_a_killed_run_is_marked_interrupted_when_the_next_run_starts(store: Store,
+                                                                      tmp_path: Path):
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a process that has ended: as a run's after kill -9
+    killed = store.start_run("analyze", {})
+    with sqlite3.connect(tmp_path / "corpus.db") as db:
+        db.execute("UPDATE runs SET pid = ? WHERE id = ?", (gone.pid, killed))
+    live = store.start_run("add", {})  # this process's: still going
+    status = {r["id"]: r["status"] for r in store.runs()}
+    assert status[killed] == "interrupted" and status[live] == "running"
+    assert store.runs()[0]["finished_at"] is None  # when it died is not known
+    store.finish_run(live, {"added": 1}, status="interrupted")  # stopped early, by itself
+    run = store.runs("add")[0]
+    assert run["status"] == "interrupted" and run["finished_at"] and run["summary"]
+    assert store.latest_run("add") is None and store.latest_run("analyze") is None
+    with pytest.raises(ValueError):
+        store.finish_run(live, {}, status="done")
 
 
 # ------------------------------------------------------------------ reuse

@@ -1,6 +1,7 @@
 """A bounded loopback load test: start the server in a subprocess on a free 127.0.0.1 port,
 send ``requests`` POST /api/analyze calls, ``concurrency`` at a time, and report throughput,
-latency percentiles and the server's resident memory (sampled every second)."""
+latency percentiles and the resident memory of the server and its analysis worker (sampled
+every second)."""
 
 from __future__ import annotations
 
@@ -50,6 +51,19 @@ def rss_mb(pid: int) -> float | None:
     return None
 
 
+def rss_tree_mb(pid: int) -> float | None:
+    """Resident memory of a process and its children (the server's analysis worker), in MB."""
+    total = rss_mb(pid)
+    if total is None:
+        return None
+    try:
+        tasks = Path(f"/proc/{pid}/task").iterdir()
+        children = {int(c) for t in tasks for c in (t / "children").read_text().split()}
+    except (OSError, ValueError):
+        children = set()
+    return total + sum(rss_mb(child) or 0.0 for child in children)
+
+
 def _percentile(sorted_values: list[float], q: float) -> float | None:
     if not sorted_values:
         return None
@@ -93,7 +107,7 @@ async def _drive(process: subprocess.Popen, base: str, body: dict, total: int,
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=base, timeout=120.0, limits=limits) as client:
         await _wait_ready(client, process, log)
-        rss_start = rss_mb(process.pid)
+        rss_start = rss_tree_mb(process.pid)
         samples = [rss_start] if rss_start is not None else []
         latencies: list[float] = []
         statuses: dict[str, int] = {}
@@ -117,7 +131,7 @@ async def _drive(process: subprocess.Popen, base: str, body: dict, total: int,
         async def sampler() -> None:
             while True:
                 await asyncio.sleep(1.0)
-                value = rss_mb(process.pid)
+                value = rss_tree_mb(process.pid)
                 if value is not None:
                     samples.append(value)
 
@@ -127,7 +141,7 @@ async def _drive(process: subprocess.Popen, base: str, body: dict, total: int,
         finally:
             sampling.cancel()
         seconds = time.perf_counter() - began
-        rss_end = rss_mb(process.pid)
+        rss_end = rss_tree_mb(process.pid)
         if rss_end is not None:
             samples.append(rss_end)
     done = len(latencies)

@@ -13,7 +13,8 @@ import typer
 from rich.console import Console
 
 from ..errors import PropwatchError, UsageError
-from .common import err, fail, pipeline_settings, progress_bar, with_option, without_option
+from .common import (err, fail, pipeline_settings, print_input_notes, progress_bar,
+                     replaced_at_end, with_option, without_option)
 from .common import settings_or_exit as _settings
 
 
@@ -37,7 +38,8 @@ def analyze(
     without: Optional[List[str]] = without_option(),
 ) -> None:
     """Analyse articles and show or write every layer found (technique spans by default), with
-    offsets."""
+    offsets. A bad record (JSONL line, CSV row) is named and skipped, the others are written; the
+    exit code is then 1. --out is replaced only once the whole output is written."""
     from ..ingest import expand_paths
     from ..pipeline import Pipeline, iter_analyses
 
@@ -50,26 +52,31 @@ def analyze(
         pipeline = Pipeline.from_settings(settings)
     except PropwatchError as exc:
         fail(exc, 2)
-    analyses, failures = [], []
+    analyses, failures, skipped = [], [], 0
     with progress_bar(len(expanded)) as progress:
         task = progress.add_task("analysing", total=len(expanded))
         for path, result, warnings in iter_analyses(expanded, settings=settings, pipeline=pipeline,
                                                     stdin=sys.stdin):
-            for line in warnings:
-                err.print(f"warning: {line}", markup=False)
+            skipped += print_input_notes(warnings)
             if isinstance(result, PropwatchError):
                 failures.append((path, result))
             else:
                 analyses.extend(result)
             progress.advance(task)
-    try:
-        _write(analyses, format, out)
-    except OSError as exc:
-        fail(UsageError.make("E403", path=out, reason=exc.strerror or str(exc)))
+    if out is not None and not analyses and (failures or skipped):
+        err.print(f"wrote nothing to {out}: no article could be analysed.", markup=False)
+    else:
+        try:
+            _write(analyses, format, out)
+        except OSError as exc:
+            fail(UsageError.make("E403", path=out, reason=exc.strerror or str(exc)))
+    if skipped:
+        err.print(f"analysed {len(analyses)} articles, skipped {skipped} bad records.")
     if failures:
         err.print(f"\n{len(failures)} of {len(expanded)} inputs could not be analysed:")
         for path, exc in failures:
             err.print(f"  error: {exc}", markup=False)
+    if failures or skipped:
         raise typer.Exit(1)
 
 
@@ -77,7 +84,9 @@ def _write(analyses: list, format: Format, out: Optional[Path]) -> None:
     from ..render import report
 
     if format is Format.html:
-        written = report.write_html(analyses, out)
+        with replaced_at_end(out) as temp:
+            written = [out / p.relative_to(temp) if p != temp else out
+                       for p in report.write_html(analyses, temp)]
         if written:
             err.print(f"wrote {written[-1] if len(written) > 1 else written[0]}"
                       + (f" and {len(written) - 1} article pages" if len(written) > 1 else ""))
@@ -104,8 +113,7 @@ def _write(analyses: list, format: Format, out: Optional[Path]) -> None:
         for line in lines:
             sys.stdout.write(line + "\n")
     else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with open(out, "w", encoding="utf-8", newline="") as handle:
+        with replaced_at_end(out) as temp, open(temp, "w", encoding="utf-8", newline="") as handle:
             for line in lines:
                 handle.write(line + "\n")
         err.print(f"wrote {out}")

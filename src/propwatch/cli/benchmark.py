@@ -114,6 +114,28 @@ def benchmark_scaling(
     typer.echo(json.dumps(rows, indent=2))
 
 
+@bench_app.command("store")
+def benchmark_store(
+    articles: int = typer.Option(100_000, "--articles", "-n", min=10),
+    seed: int = typer.Option(0, "--seed"),
+    spans: float = typer.Option(10.0, "--spans", min=0, help="Synthetic technique spans per article, on average."),
+    work_dir: str = typer.Option("bench-store", "--work-dir", help="Where the generated store is kept and, on later runs, reused."),
+) -> None:
+    """Build a store of generated articles with synthetic spans (or reuse the one built
+    before), then time the article search for every combination of filters."""
+    from ..bench.store import store_benchmark
+
+    Path(work_dir).mkdir(parents=True, exist_ok=True)
+    figures = store_benchmark(articles, work_dir=work_dir, seed=seed, spans=spans,
+                              log=lambda m: err.print(m, markup=False))
+    table = Table("q", "technique", "outlet", "offset", "rows", "seconds")
+    for row in figures["queries"]:
+        table.add_row(*(str(row.get(k, "")) for k in ("q", "technique", "outlet", "offset")),
+                      str(row.get("rows", row.get("call", ""))), f"{row['seconds']:.4f}")
+    Console(highlight=False, stderr=True).print(table)
+    typer.echo(json.dumps(figures, indent=2))
+
+
 @bench_app.command("server")
 def benchmark_server(
     requests: int = typer.Option(2000, "--requests", "-n", min=1, help="Requests to send."),

@@ -3,9 +3,13 @@ the one way settings are loaded (a bad config or option is one line and exit 2).
 
 from __future__ import annotations
 
+import os
+import shutil
+from contextlib import contextmanager
 from dataclasses import replace
 from enum import Enum
-from typing import Any, NoReturn
+from pathlib import Path
+from typing import Any, Iterator, NoReturn
 
 import typer
 from rich.console import Console
@@ -68,3 +72,36 @@ def pipeline_settings(settings: Settings, with_: list[str] | None,
     except PropwatchError as exc:
         fail(exc, 2)
     return replace(settings, components=names)
+
+
+def print_input_notes(notes: list[str]) -> int:
+    """Print ingest's lines about an input, a skipped record as ``error:`` and the rest as
+    ``warning:``; return how many records were skipped."""
+    from ..ingest import SkippedRecord
+
+    for note in notes:
+        kind = "error" if isinstance(note, SkippedRecord) else "warning"
+        err.print(f"{kind}: {note}", markup=False)
+    return sum(isinstance(note, SkippedRecord) for note in notes)
+
+
+@contextmanager
+def replaced_at_end(out: Path) -> Iterator[Path]:
+    """A temporary path beside ``out`` to write to (a file, or a folder of pages), moved into
+    place only once the writing succeeded and removed when it failed: a failed run never
+    leaves an empty or partial ``out``, nor clobbers one written before."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    temp = out.with_name(f".{out.name}.{os.getpid()}.part{out.suffix}")
+    try:
+        yield temp
+        if temp.is_dir():  # pages of an HTML report: each file replaced whole
+            out.mkdir(exist_ok=True)
+            for page in sorted(temp.iterdir()):
+                os.replace(page, out / page.name)
+        else:
+            os.replace(temp, out)
+    finally:
+        if temp.is_dir():
+            shutil.rmtree(temp, ignore_errors=True)
+        elif temp.exists():
+            temp.unlink()

@@ -18,8 +18,8 @@ from rich.table import Table
 from ..doc import Article
 from ..errors import PropwatchError, StoreError, UsageError
 from ..store import Store
-from .common import (err, fail, pipeline_settings, progress_bar, settings_or_exit, with_option,
-                     without_option)
+from .common import (err, fail, pipeline_settings, print_input_notes, progress_bar,
+                     replaced_at_end, settings_or_exit, with_option, without_option)
 
 DEFAULT_DB = "propwatch.db"
 
@@ -64,21 +64,23 @@ def add(
     batch_size: int = typer.Option(500, "--batch-size", min=1, help="Commit every N articles."),
 ) -> None:
     """Add articles to the corpus. Stored articles are never changed: the same id with the same
-    text is left as is; the same id with another text is a conflict and is not stored."""
+    text is left as is; the same id with another text is a conflict and is not stored. A bad
+    record (JSONL line, CSV row) is named, skipped and counted; the others are stored."""
     from ..ingest import expand_paths, iter_articles
 
     settings = settings_or_exit(max_bytes=max_bytes)
     expanded = expand_paths(paths)
     store = _open(db, create=True)
     failures: list[PropwatchError] = []
+    skipped = 0
     with store, progress_bar(len(expanded)) as progress:
         task = progress.add_task("adding", total=len(expanded))
 
         def articles() -> Iterator[Article]:
+            nonlocal skipped
             for _path, result, warnings in iter_articles(expanded, settings=settings,
                                                          stdin=sys.stdin):
-                for line in warnings:
-                    err.print(f"warning: {line}", markup=False)
+                skipped += print_input_notes(warnings)
                 if isinstance(result, PropwatchError):
                     err.print(f"error: {result}", markup=False)
                     failures.append(result)
@@ -91,14 +93,16 @@ def add(
             result = store.add_articles(articles(), batch_size=batch_size)
             for _id, message in result.conflicts:
                 err.print(f"error: {message}", markup=False)
-            store.finish_run(run, {**result.to_dict(), "failed_inputs": len(failures)})
+            store.finish_run(run, {**result.to_dict(), "failed_inputs": len(failures),
+                                   "skipped_records": skipped})
         except PropwatchError as exc:
             fail(exc)
     typer.echo(f"added {result.added}, unchanged {result.unchanged}, "
-               f"conflicts {len(result.conflicts)}")
+               f"conflicts {len(result.conflicts)}"
+               + (f", skipped {skipped} bad records" if skipped else ""))
     if failures:
         err.print(f"{len(failures)} of {len(expanded)} inputs could not be read.")
-    if failures or result.conflicts:
+    if failures or result.conflicts or skipped:
         raise typer.Exit(1)
 
 
@@ -237,7 +241,8 @@ def export(
                 store.export("jsonl", sys.stdout, with_spans=with_spans)
                 return
             try:
-                with open(out, "w", encoding="utf-8", newline="") as handle:
+                with replaced_at_end(out) as temp, open(temp, "w", encoding="utf-8",
+                                                        newline="") as handle:
                     written = store.export("jsonl", handle, with_spans=with_spans)
             except OSError as exc:
                 fail(UsageError.make("E403", path=out, reason=exc.strerror or str(exc)))
@@ -254,9 +259,11 @@ def analyze(
     master: str = typer.Option("local[2]", "--master", help="Spark master URL, with --engine spark."),
     with_: Optional[List[str]] = with_option(),
     without: Optional[List[str]] = without_option(),
+    rerun: bool = typer.Option(False, "--rerun", help="Analyse every article anew, also those already analysed (needed to change components or versions)."),
 ) -> None:
-    """Run the pipeline (technique detection by default) over every stored article and save
-    each layer it writes."""
+    """Run the pipeline (technique detection by default) over the stored articles and save
+    each layer it writes. It resumes: articles these components (same versions) already
+    analysed are skipped; layers of other components or versions need --rerun."""
     from ..corpus import analyze_corpus
 
     settings = pipeline_settings(settings_or_exit(detector=detector), with_, without)
@@ -266,14 +273,46 @@ def analyze(
         with progress_bar(2) as progress:
             task = progress.add_task("analysing", total=None)
             summary = analyze_corpus(db, settings=settings, engine=engine, master=master,
+                                     rerun=rerun,
                                      progress=lambda n, total: progress.update(task, completed=n, total=total))
     except ImportError as exc:
         err.print(f"error: {exc}")
         raise typer.Exit(2)
     except PropwatchError as exc:
-        fail(exc)
+        fail(exc, 2 if exc.code == "E611" else 1)
     others = "".join(f", {n} {name} records" for name, n in summary["records"].items()
                      if name != "techniques")
-    _stdout().print(f"analysed {summary['articles']} articles: {summary['spans']} spans{others} "
-                    f"({summary['detector'] or ', '.join(summary['components'].values())}, "
-                    f"{summary['seconds']} s)")
+    skipped = (f"; skipped {summary['skipped']} already analysed by these components"
+               if summary["skipped"] else "")
+    typer.echo(f"analysed {summary['articles']} articles: {summary['spans']} spans{others} "
+               f"({summary['detector'] or ', '.join(summary['components'].values())}, "
+               f"{summary['seconds']} s){skipped}")
+
+
+@corpus_app.command()
+def runs(
+    db: str = _db_option(),
+    kind: str | None = typer.Option(None, "--kind", help="Only runs of this kind (add, analyze, reuse)."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON array."),
+) -> None:
+    """List the runs recorded in the corpus: kind, status (running, finished or interrupted),
+    when they started and ended."""
+    with _open(db, create=False) as store:
+        try:
+            rows = store.runs(kind)
+        except PropwatchError as exc:
+            fail(exc)
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        err.print("no runs.")
+        return
+    table = Table()
+    for name in ("id", "kind", "status", "started (UTC)", "ended (UTC)"):
+        table.add_column(name, no_wrap=True)
+    for row in rows:
+        started, ended = (when.replace("T", " ")[:19] if when else ""
+                          for when in (row["started_at"], row["finished_at"]))
+        table.add_row(str(row["id"]), row["kind"], row["status"], started, ended)
+    _stdout().print(table)

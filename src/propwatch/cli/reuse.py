@@ -11,7 +11,7 @@ from typing import List, Optional
 import typer
 
 from ..errors import PropwatchError, UsageError
-from .common import Engine, err, fail
+from .common import Engine, err, fail, print_input_notes, replaced_at_end
 from .common import settings_or_exit as _settings
 
 
@@ -58,8 +58,7 @@ def reuse(
         raise typer.Exit(2)
     except PropwatchError as exc:
         fail(exc)
-    for line in run.warnings:
-        err.print(f"warning: {line}", markup=False)
+    skipped = print_input_notes(run.warnings)  # bad records: named, skipped, exit 1 below
     outlets = {a.id: a.outlet for a in run.articles.values()}
     dates = {a.id: a.published for a in run.articles.values()}
     edges = outlet_graph(run.result.links, outlets, dates)
@@ -71,30 +70,33 @@ def reuse(
         elif out is None:
             write_pairs_jsonl(run.result.links, sys.stdout)
         else:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            with open(out, "w", encoding="utf-8", newline="") as handle:
+            with replaced_at_end(out) as temp, open(temp, "w", encoding="utf-8",
+                                                    newline="") as handle:
                 write_pairs_jsonl(run.result.links, handle)
         if clusters is not None:
-            clusters.parent.mkdir(parents=True, exist_ok=True)
-            with open(clusters, "w", encoding="utf-8", newline="") as handle:
+            with replaced_at_end(clusters) as temp, open(temp, "w", encoding="utf-8",
+                                                         newline="") as handle:
                 write_clusters_jsonl(run.result.clusters, handle)
         if stats_out is not None:
-            stats_out.parent.mkdir(parents=True, exist_ok=True)
             from ..bench.detect import peak_rss_mb
             figures = {**run.result.stats, "peak_rss_mb": round(peak_rss_mb(), 1)}
-            stats_out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+            with replaced_at_end(stats_out) as temp:
+                temp.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
         if graph is not None:
-            graph.parent.mkdir(parents=True, exist_ok=True)
-            with open(graph, "w", encoding="utf-8", newline="") as handle:
-                (write_graphml if graph.suffix.lower() == ".graphml" else write_graph_csv)(edges, handle)
+            write_graph = write_graphml if graph.suffix.lower() == ".graphml" else write_graph_csv
+            with replaced_at_end(graph) as temp, open(temp, "w", encoding="utf-8",
+                                                      newline="") as handle:
+                write_graph(edges, handle)
     except OSError as exc:
         fail(UsageError.make("E403", path=exc.filename or out, reason=exc.strerror or str(exc)))
     stats = run.result.stats
     err.print(f"{stats['articles']} articles, {stats['candidate_pairs']} candidate pairs, "
               f"{stats['links']} reused passages, {stats['clusters']} reprint clusters"
-              + (f" (run {run.run_id} saved in {db})" if run.run_id else ""))
+              + (f" (run {run.run_id} saved in {db})" if run.run_id else "")
+              + (f"; skipped {skipped} bad records" if skipped else ""))
     if run.failures:
         err.print(f"\n{len(run.failures)} inputs could not be read:")
         for path, exc in run.failures:
             err.print(f"  error: {exc}", markup=False)
+    if run.failures or skipped:
         raise typer.Exit(1)

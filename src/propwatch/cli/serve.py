@@ -31,8 +31,9 @@ def serve_command(
         None, "--max-body-bytes", min=1,
         help=f"Refuse request bodies larger than this (413; default {_DEFAULTS.max_body_bytes:,})."),
     timeout: Optional[float] = typer.Option(
-        None, "--timeout", min=0.001, help="Seconds one analysis may take before the answer is "
-        f"503 (default {_DEFAULTS.analysis_timeout_s:g})."),
+        None, "--timeout", min=0.001, help="Seconds one analysis may take; past it the answer "
+        "is 503 and the analysis is stopped (its worker process is replaced; default "
+        f"{_DEFAULTS.analysis_timeout_s:g})."),
     detector: Optional[str] = typer.Option(None, "--detector", "-d",
                                            help="Detector name (see 'propwatch detectors')."),
     with_: Optional[List[str]] = with_option(),
@@ -56,11 +57,14 @@ def serve_command(
     if token is None and not _is_loopback(host):
         err.print(f"warning: serving on {host} without --token: anyone who can reach this port "
                   "can use the API. Set PROPWATCH_TOKEN.", markup=False)
-    err.print(f"propwatch serve: http://{_url_host(host)}:{port}/ (API docs at /docs)",
-              markup=False)
+
+    def banner() -> None:  # once the port is bound and the app built: nothing can fail after
+        err.print(f"propwatch serve: http://{_url_host(host)}:{port}/ (API docs at /docs)",
+                  markup=False)
+
     try:
-        serve(settings, host=host, port=port)
-    except PropwatchError as exc:  # a bad --db, component or detector, found before listening
+        serve(settings, host=host, port=port, on_ready=banner)
+    except PropwatchError as exc:  # port taken (E501); a bad --db, component or detector
         fail(exc, 2)
 
 

@@ -19,7 +19,7 @@ import sys
 import unicodedata
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence, TextIO
+from typing import Any, Callable, Iterator, Mapping, Sequence, TextIO
 
 from ..config import Settings
 from ..doc import Article, merge_ranges
@@ -27,11 +27,14 @@ from ..errors import InputError, PropwatchError, warning_text
 
 __all__ = [
     "INPUT_SUFFIXES",
+    "SkippedRecord",
     "article_from_text",
     "article_id_for",
+    "check_record",
     "expand_paths",
     "find_boilerplate",
     "iter_articles",
+    "lone_surrogate",
     "normalise_date",
     "read_bytes",
     "read_path",
@@ -515,19 +518,82 @@ def _read_html(html: str, *, name: str, source: str, id: str) -> _Read:
     )], []
 
 
+# ---------------------------------------------------------------------------------------
+# records: the one check every record passes (JSONL and CSV files; the REST API's fields)
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogate(text: str) -> int | None:
+    """Offset of the first lone surrogate in ``text``, or None.
+
+    JSON can escape one half of a surrogate pair (``"\\ud800"``): that is no character, and
+    the only text Python holds that UTF-8 cannot encode, store or show. Every entry point
+    refuses such a record instead of repairing it, so offsets always count the user's text.
+    """
+    found = _LONE_SURROGATE.search(text)
+    return found.start() if found else None
+
+
+class SkippedRecord(str):
+    """The error line (E106, E107, E112, E113) of a record that was skipped: not a warning;
+    callers count these and exit 1."""
+
+
+def _json_kind(value: object) -> str:
+    if isinstance(value, bool):  # before numbers: True is an int
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return {dict: "a JSON object", list: "a JSON array"}.get(type(value), type(value).__name__)
+
+
+def check_record(record: Mapping[str, Any], *, path: str, where: str) -> dict[str, str | None]:
+    """The ``text``, ``id`` and metadata of one record as strings (id and metadata stripped,
+    None when absent or blank; the text as given).
+
+    Raises ``InputError``: E113 for a field that is not a string (an id may be a number, read
+    as its decimal string), E112 for a lone surrogate. ``where`` names the record: "line 3".
+    """
+    checked: dict[str, str | None] = {}
+    for field in ("text", "id", *_RECORD_FIELDS):
+        value = record.get(field)
+        if field == "id" and isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        if value is not None and not isinstance(value, str):
+            raise InputError.make("E113", path=path, where=where, field=field,
+                                  kind=_json_kind(value),
+                                  or_number=" or a number" if field == "id" else "")
+        offset = lone_surrogate(value) if value else None
+        if offset is not None:
+            raise InputError.make("E112", path=path, where=where, field=field, offset=offset)
+        checked[field] = value if field == "text" or value is None else value.strip() or None
+    return checked
+
+
 class _Records:
-    """Turns JSONL/CSV records into Articles: default ids, unique ids, dates, warnings."""
+    """Turns JSONL/CSV records into Articles: checks, default ids, unique ids, dates; a bad
+    record becomes a ``SkippedRecord`` line among the warnings."""
 
     def __init__(self, name: str, source: str, stem: str, where: str) -> None:
         self.name, self.source, self.stem, self.where = name, source, stem, where
         self.articles: list[Article] = []
         self.warnings: list[str] = []
         self.seen: set[str] = set()
+        self.first_problem: str | None = None
 
-    def add(self, record: dict[str, Any], number: int) -> None:
+    def skip(self, message: str) -> None:
+        self.warnings.append(SkippedRecord(message))
+        self.first_problem = self.first_problem or message
+
+    def add(self, record: Mapping[str, Any], number: int) -> None:
         place = f"{self.where} {number}"
-        raw_id = record.get("id")
-        wanted = str(raw_id).strip() if raw_id not in (None, "") else f"{self.stem}-{number}"
+        try:
+            fields = check_record(record, path=self.name, where=place)
+        except InputError as exc:
+            self.skip(str(exc))
+            return
+        text, wanted = fields.pop("text") or "", fields.pop("id") or f"{self.stem}-{number}"
         article_id = wanted
         if article_id in self.seen:
             suffix = 2
@@ -537,8 +603,6 @@ class _Records:
             self.warnings.append(warning_text(
                 "W111", path=self.name, where=place, id=wanted, new_id=article_id))
         self.seen.add(article_id)
-        fields = {key: (str(record[key]).strip() or None) if record.get(key) is not None else None
-                  for key in _RECORD_FIELDS}
         if fields["published"] is not None:
             iso = normalise_date(fields["published"])
             if iso is None:
@@ -546,14 +610,13 @@ class _Records:
                     "E109", path=f"{self.name}:{number}", value=fields["published"],
                     field="published"))
             fields["published"] = iso
-        self.articles.append(article_from_text(record["text"], id=article_id, source=self.source,
+        self.articles.append(article_from_text(text, id=article_id, source=self.source,
                                                **fields))
 
 
 def _read_jsonl(text: str, *, name: str, source: str, id: str) -> _Read:
-    """One article per JSON line; bad lines are skipped with an E106 warning line."""
+    """One article per JSON line; a bad line is skipped with its error line (E106, E112, E113)."""
     records = _Records(name, source, id, "line")
-    first_problem: str | None = None
     # Split at '\n' only: str.splitlines() would also split at U+2028 and friends, which
     # JSON allows unescaped inside strings. A byte order mark belongs to the file, not to
     # the first record.
@@ -571,15 +634,14 @@ def _read_jsonl(text: str, *, name: str, source: str, id: str) -> _Read:
             elif not isinstance(record.get("text"), str) or not record["text"].strip():
                 reason = 'no non-empty "text" field'
         if reason:
-            first_problem = first_problem or f"line {number}: {reason}"
-            records.warnings.append(warning_text("E106", path=name, line=number, reason=reason))
+            records.skip(warning_text("E106", path=name, line=number, reason=reason))
             continue
         records.add(record, number)
     if not records.articles:
         raise InputError.make(
-            "E108", path=name,
-            hint='No line holds a JSON object with a non-empty "text" field'
-                 f' ({first_problem or "the file has no records"}).')
+            "E108", path=name, hint="No line holds a record that can be read. "
+            + (f"The first problem: {records.first_problem}" if records.first_problem
+               else "The file has no records."))
     return records.articles, records.warnings
 
 
@@ -605,15 +667,13 @@ def _read_csv(text: str, *, name: str, source: str, id: str) -> _Read:
                 continue
             record = {col: row[i] for i, col in enumerate(columns) if i < len(row) and col}
             if not record.get("text", "").strip():
-                records.warnings.append(warning_text(
-                    "E107", path=name, line=number,
-                    reason="the 'text' cell is empty; skipped the row"))
+                records.skip(warning_text("E107", path=name, line=number,
+                                          reason="the 'text' cell is empty; skipped the row"))
                 continue
             records.add(record, number)
     except csv.Error as exc:
-        records.warnings.append(warning_text(
-            "E107", path=name, line=number + 1,
-            reason=f"unreadable ({exc}); stopped reading there"))
+        records.skip(warning_text("E107", path=name, line=number + 1,
+                                  reason=f"unreadable ({exc}); stopped reading there"))
     if not records.articles:
         raise InputError.make(
             "E108", path=name, hint="No row of the CSV has a non-empty 'text' cell.")

@@ -7,6 +7,7 @@ when they are missing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,9 +28,11 @@ def create_app(settings: ServerSettings, *, ui_dir: Path | None = None) -> "Fast
     return build(settings, ui_dir=ui_dir)
 
 
-def serve(settings: ServerSettings, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Run the API with uvicorn until interrupted (binds the loopback interface by default)."""
+def serve(settings: ServerSettings, host: str = "127.0.0.1", port: int = 8000, *,
+          on_ready: Callable[[], None] | None = None) -> None:
+    """Run the API with uvicorn until interrupted (binds the loopback interface by default);
+    ``on_ready`` runs once the port is bound and the app built (E501: the port is taken)."""
     require_server_extra()
     from .app import serve as run
 
-    run(settings, host=host, port=port)
+    run(settings, host=host, port=port, on_ready=on_ready)

@@ -1,16 +1,20 @@
 """The FastAPI application: routers, error handlers, middleware, the UI's static files.
 
-``create_app(settings)`` opens the store and loads the pipeline's components (so a bad --db or
-component fails before serving); analyses run one at a time on a worker thread, never on the
-event loop.
+``create_app(settings)`` opens the store and starts the analysis worker, which loads the
+pipeline's components (so a bad --db or component fails before serving); analyses run one at a
+time in that worker process (see ``workers``), never on the event loop. With the default
+``isolation="process"`` a script that calls ``create_app`` needs the usual
+``if __name__ == "__main__":`` guard (the worker is a spawned process).
 """
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator
 
 from .settings import MISSING_EXTRA
 
@@ -23,6 +27,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     raise ImportError(MISSING_EXTRA) from exc
 
 from .. import __version__
+from ..errors import UsageError
 from .middleware import BodyLimitMiddleware, CatchAllMiddleware, SecurityHeadersMiddleware
 from .problems import SafeJSONResponse, install_handlers
 from .routers import analyze, articles, health, reuse, stats, techniques
@@ -52,7 +57,7 @@ def create_app(settings: ServerSettings, *, ui_dir: Path | None = None) -> FastA
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime.open()
-        log.info("propwatch serve: components %s, store %s", runtime.pipeline.versions,
+        log.info("propwatch serve: components %s, store %s", runtime.versions,
                  settings.db or "none")
         try:
             yield
@@ -91,10 +96,47 @@ def _mount_ui(app: FastAPI, folder: Path) -> None:
     app.mount("/ui", StaticFiles(directory=folder, html=True), name="ui")
 
 
-def serve(settings: ServerSettings, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Run the API with uvicorn until interrupted."""
+def serve(settings: ServerSettings, host: str = "127.0.0.1", port: int = 8000, *,
+          on_ready: Callable[[], None] | None = None) -> None:
+    """Run the API with uvicorn until interrupted. The port is bound first (E501 when it is
+    taken), then the app is built (a bad --db or component fails here); ``on_ready`` is called
+    when both succeeded, before serving."""
     import uvicorn
 
-    app = create_app(settings)
-    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False,
-                proxy_headers=False, timeout_graceful_shutdown=5)
+    from .protocol import deadline_protocol
+
+    sock = listening_socket(host, port)
+    try:
+        app = create_app(settings)
+        protocol = deadline_protocol(header_timeout=settings.header_timeout_s,
+                                     body_timeout=settings.body_timeout_s)
+        config = uvicorn.Config(app, http=protocol, log_level="info", server_header=False,
+                                proxy_headers=False, timeout_graceful_shutdown=5)
+        if on_ready is not None:
+            on_ready()
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        sock.close()
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host``:``port`` and listening; E501 when that fails (the port is
+    taken, the address is not this machine's, a port under 1024 without the right)."""
+    address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    try:
+        family, kind, proto, _, where = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as exc:
+        raise UsageError.make("E501", address=address,
+                              reason=exc.strerror or str(exc)) from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        sock.bind(where)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        reason = ("the port is already in use" if exc.errno == errno.EADDRINUSE
+                  else exc.strerror or str(exc))
+        raise UsageError.make("E501", address=address, reason=reason) from None
+    return sock

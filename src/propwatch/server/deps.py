@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import hmac
-from typing import Optional
+from typing import Any, Optional, cast
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -21,8 +22,29 @@ def get_runtime(request: Request) -> Runtime:
 
 
 def get_store(runtime: Runtime = Depends(get_runtime)) -> Store:
-    """The corpus store, or 404 ``no_store`` when the server was started without --db."""
-    return runtime.require_store()
+    """The corpus store, each query under the server's time limit (past it: 503
+    ``query_timeout``), or 404 ``no_store`` when the server was started without --db."""
+    return cast(Store, _TimeLimited(runtime.require_store(), runtime.settings.query_timeout_s))
+
+
+class _TimeLimited:
+    """The store, each method call under ``Store.time_limit``. The limit is per thread, so it
+    is set by the call itself, in the thread that runs the query (a route's thread)."""
+
+    def __init__(self, store: Store, seconds: float) -> None:
+        self._store, self._seconds = store, seconds
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._store, name)
+        if not callable(value):
+            return value
+
+        @functools.wraps(value)
+        def limited(*args: Any, **kwargs: Any) -> Any:
+            with self._store.time_limit(self._seconds):
+                return value(*args, **kwargs)
+
+        return limited
 
 
 def _same(given: str, expected: str) -> bool:

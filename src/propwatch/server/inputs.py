@@ -4,7 +4,8 @@ upload (field ``file``: .txt, .html, .jsonl or .csv), read entirely in memory.
 Uploads go through the same readers as ``propwatch analyze`` (ingest), fed with the bytes
 received: the file name a client sends is used only for its suffix, the article id and the
 messages; it never names a file on this machine. Multipart parts are held in memory, never
-spooled to a temporary file.
+spooled to a temporary file. One rule for text everywhere: a record or field holding a lone
+surrogate is refused (ingest's ``lone_surrogate``, also used by ``models``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from ..doc import Article
 from ..errors import InputError
 from ..ingest import article_from_text, normalise_date
 from ..ingest import read_bytes as read_input_bytes
-from .models import AnalyzeRequest, lone_surrogate
+from .models import AnalyzeRequest
 from .problems import ApiError, validation_error
 
 ArticleJob = Callable[[], "Upload"]
@@ -126,13 +127,7 @@ async def _from_form(request: Request, settings: Settings) -> ArticleJob:
             articles, warnings = read_bytes(data, name=name, settings=settings)
         except InputError as exc:
             raise ApiError(422, "invalid_input", str(exc), field="file") from None
-        article = articles[0]
-        offset = lone_surrogate(article.text)
-        if offset is not None:
-            raise ApiError(422, "invalid_input",
-                           f"'{name}': the text of '{article.id}' holds a lone surrogate at "
-                           f"offset {offset}, which is not a character; fix its encoding",
-                           field="file")
+        article = articles[0]  # ingest skipped bad records (E112, E113) and named them
         if given:
             published = given.get("published")
             article = replace(article, **{k: v for k, v in given.items() if k != "published"},

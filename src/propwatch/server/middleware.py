@@ -6,7 +6,10 @@ and an exception from a route never escapes as a traceback to the client.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
+import re
 from typing import Any, Awaitable, Callable, MutableMapping
 
 from starlette.exceptions import HTTPException
@@ -24,7 +27,23 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 UI_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
           "script-src 'self'; frame-ancestors 'none'")
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
-_DOCS_PATHS = ("/docs", "/redoc")  # Swagger UI and ReDoc load their scripts from a CDN
+# Swagger UI and ReDoc (fastapi-offline) load their script, CSS and icon from this server
+# (/static-offline-docs), start with one inline script (allowed by its hash), style with
+# inline styles, draw data: images, call the API (try it out), and ReDoc searches in a blob:
+# worker. Nothing comes from another origin (ReDoc's "powered by" logo on its CDN is blocked).
+DOCS_CSP = ("default-src 'none'; script-src {scripts}; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+            "worker-src 'self' blob:; base-uri 'none'; form-action 'none'; "
+            "frame-ancestors 'none'")
+DOCS_PAGES = ("/docs", "/docs/oauth2-redirect", "/redoc")
+_INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
+
+
+def docs_csp(page: bytes) -> str:
+    """The docs CSP for ``page``, allowing exactly its inline scripts by their hashes."""
+    hashes = [base64.b64encode(hashlib.sha256(m.group(1)).digest()).decode("ascii")
+              for m in _INLINE_SCRIPT.finditer(page)]
+    return DOCS_CSP.format(scripts=" ".join(["'self'", *(f"'sha256-{h}'" for h in hashes)]))
 
 
 def is_ui_path(path: str) -> bool:
@@ -43,22 +62,51 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "")
-        csp = (UI_CSP if is_ui_path(path)
-               else None if path.startswith(_DOCS_PATHS) else API_CSP)
+        if path in DOCS_PAGES:
+            await self.app(scope, receive, _DocsPage(send))
+            return
+        csp = UI_CSP if is_ui_path(path) else API_CSP
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                names = {name.lower() for name, _ in headers}
-                extra = [(b"x-content-type-options", b"nosniff"),
-                         (b"referrer-policy", b"no-referrer")]
-                if csp is not None:
-                    extra.append((b"content-security-policy", csp.encode("ascii")))
-                headers += [(k, v) for k, v in extra if k not in names]
-                message["headers"] = headers
+                message["headers"] = with_security_headers(message.get("headers", []), csp)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def with_security_headers(headers: Any, csp: str) -> list:
+    """``headers`` plus nosniff, no-referrer and ``csp``, unless already set."""
+    headers = list(headers)
+    names = {name.lower() for name, _ in headers}
+    extra = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"),
+             (b"content-security-policy", csp.encode("ascii"))]
+    return headers + [(k, v) for k, v in extra if k not in names]
+
+
+class _DocsPage:
+    """A ``send`` for the (small) docs pages: holds the answer until its body is complete, so
+    that the CSP can name the page's inline scripts by hash."""
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.start: Message | None = None
+        self.body = b""
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.start = message
+            return
+        if message["type"] != "http.response.body" or self.start is None:
+            await self.send(message)
+            return
+        self.body += message.get("body", b"")
+        if message.get("more_body", False):
+            return
+        self.start["headers"] = with_security_headers(self.start.get("headers", []),
+                                                      docs_csp(self.body))
+        await self.send(self.start)
+        await self.send({"type": "http.response.body", "body": self.body})
 
 
 class BodyTooLarge(HTTPException):

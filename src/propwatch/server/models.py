@@ -6,20 +6,21 @@ they are; these models document them and are checked against them in the tests.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+from ..ingest import lone_surrogate
 
 
-def lone_surrogate(text: str) -> int | None:
-    """Offset of the first lone surrogate (a JSON escape such as \\ud800 that is no
-    character), or None. The detectors cannot read such text."""
-    found = _SURROGATE.search(text)
-    return found.start() if found else None
+def _refuse_lone_surrogate(value: str) -> None:
+    """Ingest's rule for every record, files and requests alike: a lone surrogate is refused."""
+    offset = lone_surrogate(value)
+    if offset is not None:
+        raise PydanticCustomError(
+            "surrogate", "holds a lone surrogate at offset {offset}, which is not a "
+            "character; fix the text's encoding", {"offset": offset})
 
 
 class AnalyzeRequest(BaseModel):
@@ -43,16 +44,14 @@ class AnalyzeRequest(BaseModel):
     def _not_blank(cls, value: str) -> str:
         if not value.replace("\ufeff", "").strip():
             raise PydanticCustomError("empty", "must not be empty")
-        offset = lone_surrogate(value)
-        if offset is not None:
-            raise PydanticCustomError(
-                "surrogate", "holds a lone surrogate at offset {offset}, which is not a "
-                "character; fix the text's encoding", {"offset": offset})
+        _refuse_lone_surrogate(value)
         return value
 
     @field_validator("title", "outlet", "published", "url", "id")
     @classmethod
     def _blank_is_none(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None:
+            _refuse_lone_surrogate(value)
         return value if value is None or value.strip() else None
 
 
@@ -172,7 +171,7 @@ class HealthOut(BaseModel):
 class ErrorDetail(BaseModel):
     code: str = Field(description="validation_error, invalid_input, not_found, no_store, "
                                   "too_large, unauthorized, unsupported_media_type, timeout, "
-                                  "store_error, internal ...")
+                                  "worker_lost, store_error, query_timeout, internal ...")
     message: str
     field: Optional[str] = None
 

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse
 from ..errors import InputError, PropwatchError, StoreError
 
 log = logging.getLogger("propwatch.server")
+QUERY_TIMEOUT = "E610"  # Store.time_limit stopped a query
 
 
 class SafeJSONResponse(JSONResponse):
@@ -59,6 +60,13 @@ def error_response(status: int, code: str, message: str, *, field: str | None = 
 
 
 NO_STORE = ApiError(404, "no_store", "no corpus store: start propwatch serve with --db FILE")
+ECHO_LIMIT = 80  # characters of a client's value quoted back in a message
+
+
+def shown(value: str, limit: int = ECHO_LIMIT) -> str:
+    """A client's value as quoted in a message: cut to ``limit`` characters with an ellipsis,
+    so that a 10,000-character id does not come back whole."""
+    return value if len(value) <= limit else value[:limit - 1] + "\u2026"
 
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type",
@@ -70,8 +78,9 @@ _HTTP_MESSAGES = {404: "no such route; see /docs for the API",
 # ------------------------------------------------------------------ validation messages
 
 def _field_of(loc: Sequence[Any]) -> str:
+    # A location may hold a client's key (an unexpected field): cut like any echoed value.
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
-    return ".".join(parts) or "body"
+    return shown(".".join(parts)) or "body"
 
 
 def _phrase(error: Mapping[str, Any]) -> str:
@@ -140,7 +149,8 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(StoreError)
     async def _store(request: Request, exc: StoreError) -> SafeJSONResponse:
         log.warning("store error on %s %s: %s", request.method, request.url.path, exc)
-        return error_response(503, "store_error", str(exc), headers={"Retry-After": "5"})
+        code = "query_timeout" if exc.code == QUERY_TIMEOUT else "store_error"
+        return error_response(503, code, str(exc), headers={"Retry-After": "5"})
 
     @app.exception_handler(PropwatchError)
     async def _propwatch(request: Request, exc: PropwatchError) -> SafeJSONResponse:

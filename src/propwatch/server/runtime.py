@@ -1,45 +1,45 @@
-"""What one app holds for its lifetime: settings, the pipeline, the store, and the worker
-thread that runs analyses off the event loop under a time limit."""
+"""What one app holds for its lifetime: settings, the analysis worker, the store, and the
+dispatcher thread that hands analyses to the worker one at a time under a time limit."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from typing import Callable, TypeVar
+from typing import TYPE_CHECKING
 
 import anyio
 
-from ..pipeline import Pipeline, pipeline_names
+from ..pipeline import pipeline_names
 from ..store import Store
 from .problems import NO_STORE, ApiError
 from .settings import ServerSettings
+from .workers import InProcess, InThread, Job, Outcome, PipelineRefused, WorkerLost
 
-T = TypeVar("T")
-
-# Components are shared by every app of a process, and some keep per-call state (the baseline
-# detector's CRF tagger: set() then marginal()), so one analysis runs at a time per process.
-PIPELINE_LOCK = threading.Lock()
-
-
-class _Abandoned(Exception):
-    """A queued job whose request timed out before the worker reached it."""
+if TYPE_CHECKING:
+    from .inputs import Upload
 
 
 class Runtime:
-    """Shared state of one app. The pipeline's components load here and the store opens here,
-    so a bad component, detector or --db fails at startup, not on the first request."""
+    """Shared state of one app. The analysis worker loads the pipeline's components here and
+    the store opens here, so a bad component, detector or --db fails at startup, not on the
+    first request."""
 
     def __init__(self, settings: ServerSettings) -> None:
         self.settings = settings
         # The ingest readers' own size limit follows the body limit: one upload, one article.
         self.ingest_settings = replace(settings.pipeline, max_bytes=settings.max_body_bytes)
-        self.pipeline = Pipeline.from_settings(settings.pipeline)
         self._lock = threading.Lock()
         self._store: Store | None = None
-        self._executor: ThreadPoolExecutor | None = None
+        self._worker: InProcess | InThread | None = None
+        self._dispatcher: ThreadPoolExecutor | None = None
+        self._health = ThreadPoolExecutor(max_workers=1, thread_name_prefix="propwatch-health")
         self.open()
+        assert self._worker is not None
+        self.versions: dict[str, str] = self._worker.versions  # layer -> component version
 
     def open(self) -> None:
         """Open the store and start the worker (again, after ``close``: an app may see several
@@ -47,11 +47,13 @@ class Runtime:
         with self._lock:
             if self._store is None and self.settings.db:
                 self._store = Store(self.settings.db, create=False)
-            if self._executor is None:
-                # One worker: analyses queue in order, and a timed-out one cannot be
-                # overtaken by a second one sharing its detector (see detector_lock).
-                self._executor = ThreadPoolExecutor(max_workers=1,
-                                                    thread_name_prefix="propwatch-analysis")
+            if self._worker is None:
+                isolated = self.settings.isolation == "process"
+                self._worker = (InProcess if isolated else InThread)(self.settings.pipeline)
+            if self._dispatcher is None:
+                # One dispatcher: analyses queue in order, one at a time on the worker.
+                self._dispatcher = ThreadPoolExecutor(max_workers=1,
+                                                      thread_name_prefix="propwatch-analysis")
 
     @property
     def store(self) -> Store | None:
@@ -60,18 +62,16 @@ class Runtime:
         return self._store
 
     @property
-    def executor(self) -> ThreadPoolExecutor:
-        if self._executor is None:
+    def worker(self) -> InProcess | InThread:
+        if self._worker is None:
             self.open()
-        assert self._executor is not None
-        return self._executor
+        assert self._worker is not None
+        return self._worker
 
-    def pipeline_for(self, with_: list[str], without: list[str]) -> Pipeline:
-        """The server's pipeline, or with components added or left out for one request."""
-        if not with_ and not without:
-            return self.pipeline
-        names = pipeline_names(self.settings.pipeline.components, with_=with_, without=without)
-        return Pipeline.from_settings(replace(self.settings.pipeline, components=names))
+    def components_for(self, with_: list[str], without: list[str]) -> tuple[str, ...]:
+        """The server's components, or with some added or left out for one request."""
+        base = self.settings.pipeline.components
+        return pipeline_names(base, with_=with_, without=without) if with_ or without else base
 
     def require_store(self) -> Store:
         store = self.store
@@ -79,38 +79,63 @@ class Runtime:
             raise NO_STORE
         return store
 
-    async def run(self, job: Callable[[], T], *, what: str = "the analysis") -> T:
-        """Run ``job`` on the analysis worker thread; 503 when it takes longer than the limit.
-
-        A job still queued at the deadline is cancelled; one already running finishes in the
-        background (Python threads cannot be killed) and its result is dropped."""
-        cancelled = threading.Event()
-
-        def guarded() -> T:
-            if cancelled.is_set():
-                raise _Abandoned  # the client was answered 503 already
-            return job()
-
-        future = self.executor.submit(guarded)
+    async def analyze(self, read: Callable[[], Upload], components: tuple[str, ...], *,
+                      report: bool = False) -> tuple[Outcome, Upload]:
+        """Read the request's article (a thread) and analyse it (the worker), both within the
+        time limit: past it, 503 ``timeout`` and, in a worker process, the worker is killed."""
         limit = self.settings.analysis_timeout_s
+        deadline = time.monotonic() + limit
         try:
             with anyio.fail_after(limit):
-                return await asyncio.wrap_future(future)
+                upload = await anyio.to_thread.run_sync(read, abandon_on_cancel=True)
+                job = Job(upload.article, components, report)
+                future = self._dispatch().submit(self.worker, job, deadline)
+                try:
+                    return await asyncio.wrap_future(future), upload
+                finally:
+                    future.cancel()  # still queued at the deadline: never started
         except TimeoutError:
-            cancelled.set()
-            future.cancel()
             raise ApiError(
                 503, "timeout",
-                f"{what} took longer than the {limit:g}-second limit and was abandoned; send a "
-                "shorter article, try again later, or start propwatch serve with a larger "
-                "--timeout", headers={"Retry-After": "10"}) from None
+                f"the analysis took longer than the {limit:g}-second limit; "
+                "send a shorter article, try again later, or start propwatch serve with a "
+                "larger --timeout", headers={"Retry-After": "10"}) from None
+        except PipelineRefused as exc:
+            raise ApiError(422, "validation_error", f"field 'with'/'without': {exc}",
+                           field="with") from None
+        except WorkerLost:
+            raise ApiError(503, "worker_lost", "the analysis worker stopped unexpectedly "
+                           "(out of memory?) and is being restarted; try again",
+                           headers={"Retry-After": "5"}) from None
+
+    async def count_articles(self) -> int | None:
+        """The store's number of articles, on a thread of its own so that health never waits
+        behind the thread pool the store routes share."""
+        store = self.store
+        if store is None:
+            return None
+
+        def count() -> int:
+            with store.time_limit(self.settings.query_timeout_s):
+                return store.count()
+
+        return await asyncio.wrap_future(self._health.submit(count))
+
+    def _dispatch(self) -> ThreadPoolExecutor:
+        if self._dispatcher is None:
+            self.open()
+        assert self._dispatcher is not None
+        return self._dispatcher
 
     def close(self) -> None:
-        """Stop the worker (a running analysis finishes) and close the store."""
+        """Stop the worker and the dispatcher, and close the store."""
         with self._lock:
-            executor, store = self._executor, self._store
-            self._executor = self._store = None
-        if executor is not None:
-            executor.shutdown(wait=False, cancel_futures=True)
+            worker, dispatcher, store = self._worker, self._dispatcher, self._store
+            self._worker = self._dispatcher = self._store = None
+        if dispatcher is not None:
+            dispatcher.shutdown(wait=False, cancel_futures=True)
+        if worker is not None:
+            worker.close()
         if store is not None:
             store.close()
+

@@ -135,7 +135,20 @@ _MIGRATION_2 = (
     "DROP TABLE spans",
 )
 
+# Version 3: a run's status (running, finished or interrupted) and the host and process that
+# run it, so that the next run can tell a killed run (its process is gone) from a live one.
+# Runs of older versions left unfinished were killed long ago: they start as 'running' with no
+# process, and the next run marks them interrupted. And an index for the outlet filter, which
+# matches in any case (the BINARY index cannot serve it), in id order as pages are listed.
+_MIGRATION_3 = (
+    "CREATE INDEX articles_outlet_nocase ON articles(outlet COLLATE NOCASE, id)",
+    "ALTER TABLE runs ADD COLUMN status TEXT NOT NULL DEFAULT 'running'",
+    "ALTER TABLE runs ADD COLUMN host TEXT",
+    "ALTER TABLE runs ADD COLUMN pid INTEGER",
+    "UPDATE runs SET status = 'finished' WHERE finished_at IS NOT NULL",
+)
+
 #: Ordered schema migrations; ``MIGRATIONS[n]`` takes a database from version n to n + 1.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_MIGRATION_1, _MIGRATION_2)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_MIGRATION_1, _MIGRATION_2, _MIGRATION_3)
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -7,15 +7,12 @@ from typing import Optional
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
-from ...doc import Document
 from ...errors import PropwatchError
-from ...pipeline import Pipeline
-from ...render.report import render_html
 from ..deps import get_runtime, require_token
 from ..inputs import Upload, read_request
 from ..models import AnalysisOut, AnalyzeRequest, ErrorOut
-from ..problems import ApiError, SafeJSONResponse
-from ..runtime import PIPELINE_LOCK, Runtime
+from ..problems import ApiError, SafeJSONResponse, shown
+from ..runtime import Runtime
 from .reports import report_response
 
 router = APIRouter(tags=["analyze"], dependencies=[Depends(require_token)])
@@ -42,25 +39,18 @@ _BODY = {
 _ERRORS = {code: {"model": ErrorOut, "description": what} for code, what in (
     (401, "missing or wrong token"), (413, "body over --max-body-bytes"),
     (415, "neither JSON nor multipart"), (422, "bad request: names the field"),
-    (503, "the analysis took longer than --timeout"))}
+    (503, "over --timeout (timeout), or the analysis worker ended (worker_lost)"))}
 
 
-def _pipeline(runtime: Runtime, with_: Optional[list[str]],
-              without: Optional[list[str]]) -> Pipeline:
+def _components(runtime: Runtime, with_: Optional[list[str]],
+                without: Optional[list[str]]) -> tuple[str, ...]:
+    # Names longer than any component's go in cut, so the E204 message quotes them cut.
     try:
-        return runtime.pipeline_for(with_ or [], without or [])
+        return runtime.components_for([shown(n) for n in with_ or []],
+                                      [shown(n) for n in without or []])
     except PropwatchError as exc:
         raise ApiError(422, "validation_error", f"field 'with'/'without': {exc}",
                        field="with") from None
-
-
-def _analysis_job(pipeline: Pipeline, read):
-    def job() -> tuple[Document, Upload]:
-        upload = read()
-        with PIPELINE_LOCK:
-            return pipeline(upload.article), upload
-
-    return job
 
 
 _WITH = Query(None, alias="with", description="Add a component (and its layer); repeatable.")
@@ -84,9 +74,9 @@ async def analyze(request: Request, runtime: Runtime = Depends(get_runtime),
     A JSONL or CSV file may hold several records: the first one is analysed, and the header
     ``X-Propwatch-Records`` gives how many there were. Title, outlet and date stated in the
     text are read from it unless given."""
-    pipeline = _pipeline(runtime, with_, without)
+    components = _components(runtime, with_, without)
     read = await read_request(request, runtime.ingest_settings)
-    analysis, upload = await runtime.run(_analysis_job(pipeline, read))
+    (analysis, _), upload = await runtime.analyze(read, components)
     return SafeJSONResponse(analysis.to_dict(), headers=_record_headers(upload))
 
 
@@ -98,14 +88,9 @@ async def report(request: Request, runtime: Runtime = Depends(get_runtime),
                  without: Optional[list[str]] = _WITHOUT) -> HTMLResponse:
     """The same input as /api/analyze; answers the self-contained HTML report page (inline CSS
     and JS, article text escaped) as a download."""
-    pipeline = _pipeline(runtime, with_, without)
+    components = _components(runtime, with_, without)
     read = await read_request(request, runtime.ingest_settings)
-    job = _analysis_job(pipeline, read)
-
-    def render() -> tuple[str, Document, Upload]:
-        analysis, upload = job()
-        return render_html(analysis), analysis, upload
-
-    page, analysis, upload = await runtime.run(render)
+    (analysis, page), upload = await runtime.analyze(read, components, report=True)
+    assert page is not None
     return report_response(page, analysis.article.id, download=True,
                            headers=_record_headers(upload))

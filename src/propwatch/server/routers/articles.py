@@ -11,7 +11,7 @@ from ...store import Store
 from ...techniques import LABELS, PROPAGANDA
 from ..deps import get_store, require_token
 from ..models import AnalysisOut, ArticlePage, ErrorOut
-from ..problems import ApiError, SafeJSONResponse
+from ..problems import ApiError, SafeJSONResponse, shown
 from .reports import report_response
 
 router = APIRouter(tags=["articles"], dependencies=[Depends(require_token)])
@@ -41,7 +41,7 @@ def list_articles(
     technique = _blank_none(technique)
     if technique is not None and technique not in _KNOWN_TECHNIQUES:
         raise ApiError(422, "validation_error",
-                       f"field 'technique': unknown technique '{technique}'; use a label from "
+                       f"field 'technique': unknown technique '{shown(technique)}'; use a label from "
                        "/api/techniques", field="technique")
     rows = store.list_articles(limit=page_size + 1, offset=(page - 1) * page_size,
                                outlet=_blank_none(outlet), technique=technique,
@@ -54,7 +54,7 @@ def _analysis(store: Store, article_id: str):
     analysis = store.document(article_id)
     if analysis is None:
         raise ApiError(404, "not_found",
-                       f"no article '{article_id}' in the corpus; GET /api/articles lists them",
+                       f"no article '{shown(article_id)}' in the corpus; GET /api/articles lists them",
                        field="id")
     return analysis
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from ...store import Store
 from ..deps import get_store, require_token
 from ..models import ClusterOut, ErrorOut, ReuseLinkOut
-from ..problems import ApiError
+from ..problems import ApiError, shown
 
 router = APIRouter(tags=["reuse"], dependencies=[Depends(require_token)])
 _ERRORS = {401: {"model": ErrorOut}, 404: {"model": ErrorOut}, 422: {"model": ErrorOut}}
@@ -20,7 +20,7 @@ def _known(store: Store, article: Optional[str]) -> Optional[str]:
         return None
     if store.get_article(article) is None:
         raise ApiError(404, "not_found",
-                       f"no article '{article}' in the corpus; GET /api/articles lists them",
+                       f"no article '{shown(article)}' in the corpus; GET /api/articles lists them",
                        field="article")
     return article
 

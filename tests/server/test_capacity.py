@@ -1,0 +1,166 @@
+"""No request holds the server's capacity: an analysis past its time limit is stopped (its
+worker process killed and replaced), a slow store query is stopped, and /api/health answers
+meanwhile."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import threading
+import time
+import warnings
+
+import pytest
+
+pytest.importorskip("fastapi", reason="the [server] extra (fastapi) is not installed: "
+                                      "pip install 'propwatch[server]'")
+pytest.importorskip("python_multipart", reason="the [server] extra (python-multipart) is not "
+                                               "installed: pip install 'propwatch[server]'")
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message=".*httpx2")
+    from fastapi.testclient import TestClient
+
+from propwatch import analyze
+from propwatch.doc import Article
+from propwatch.errors import ModelError, PropwatchError
+from propwatch.server import ServerSettings, create_app
+from propwatch.server.workers import PipelineRefused, _error_from, _portable
+from propwatch.store import Store
+
+pytestmark = pytest.mark.filterwarnings("ignore:.*httpx2")
+
+SHORT = "They are traitors who will destroy everything we love. Stand up now or lose it all."
+# One line of ~200 KB: minutes of work for the detector (the issue's stalled request, smaller)
+LONG = ("They are traitors who will destroy everything we love, and the people stand with "
+        "them " * 2400)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a killed child not yet reaped is a zombie: gone for our purpose
+    with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+        return handle.read().split(")")[-1].split()[0] != "Z"
+
+
+def test_a_timed_out_analysis_is_stopped_and_the_next_request_is_answered():
+    app = create_app(ServerSettings(analysis_timeout_s=1.0))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        first = app.state.runtime.worker.pid
+        began = time.perf_counter()
+        response = c.post("/api/analyze", json={"text": LONG})
+        assert response.status_code == 503 and response.json()["error"]["code"] == "timeout"
+        assert time.perf_counter() - began < 3
+        # the answer and the kill happen at the deadline, in two threads: allow a moment
+        waited = time.perf_counter() + 2
+        while app.state.runtime.worker.pid in (first, None) and time.perf_counter() < waited:
+            time.sleep(0.01)
+        replacement = app.state.runtime.worker.pid
+        assert replacement != first and not _alive(first)  # killed for real, and replaced
+        began = time.perf_counter()
+        response = c.post("/api/analyze", json={"text": SHORT})
+        assert time.perf_counter() - began < 5  # the bar: answered within 5 s
+        assert response.status_code == 200, response.text
+        assert response.json() == analyze(SHORT).to_dict()
+        assert app.state.runtime.worker.pid == replacement
+    assert not _alive(replacement)  # the app's end stops its worker
+
+
+def test_a_worker_killed_from_outside_is_replaced():
+    import signal
+
+    app = create_app(ServerSettings())
+    with TestClient(app, raise_server_exceptions=False) as c:
+        os.kill(app.state.runtime.worker.pid, signal.SIGKILL)  # as the OOM killer would
+        response = c.post("/api/analyze", json={"text": SHORT})
+        assert response.status_code == 503 and response.json()["error"]["code"] == "worker_lost"
+        assert c.post("/api/analyze", json={"text": SHORT}).status_code == 200
+
+
+def test_health_answers_while_an_analysis_runs():
+    app = create_app(ServerSettings(analysis_timeout_s=2.5))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        busy = threading.Thread(target=c.post, args=("/api/analyze",), kwargs={
+            "json": {"text": LONG}})
+        busy.start()
+        time.sleep(0.3)  # the analysis is running in the worker
+        slowest = 0.0
+        for _ in range(5):
+            began = time.perf_counter()
+            assert c.get("/api/health").status_code == 200
+            slowest = max(slowest, time.perf_counter() - began)
+        assert busy.is_alive()  # health was asked while the analysis ran
+        assert slowest < 0.5
+        busy.join()
+
+
+def test_per_request_components_run_in_the_worker():
+    with TestClient(create_app(ServerSettings())) as c:
+        body = c.post("/api/analyze?without=techniques", json={"text": SHORT}).json()
+        assert body["layers"] == {} and body["text"] == SHORT
+        body = c.post("/api/analyze?with=techniques", json={"text": SHORT}).json()
+        assert body == analyze(SHORT).to_dict()
+        error = c.post("/api/analyze?with=" + "x" * 5000, json={"text": SHORT}).json()["error"]
+        assert error["code"] == "validation_error" and len(error["message"]) < 300
+
+
+@pytest.mark.parametrize("error", [
+    ModelError.make("E207", name="plug", id="a1", reason="ValueError: bad"),
+    PipelineRefused(ModelError.make("E205", name="plug", reason="no module", package="plug")),
+    PropwatchError("E999", "a plugin's own error class is sent as a PropwatchError"),
+    ValueError("not ours"),
+])
+def test_errors_raised_in_the_worker_reach_the_server(error):
+    back = _error_from(pickle.loads(pickle.dumps(_portable(error))))  # what crosses the pipe
+    if isinstance(error, PipelineRefused):
+        assert isinstance(back, PipelineRefused) and type(back.error) is ModelError
+        assert str(back) == str(error) and back.error.code == "E205"
+    elif isinstance(error, PropwatchError):
+        assert type(back) is type(error) and str(back) == str(error)
+        assert back.code == error.code and back.message == error.message
+    else:
+        assert isinstance(back, RuntimeError) and "ValueError: not ours" in str(back)
+
+
+def test_a_startup_error_in_the_worker_fails_at_startup():
+    from propwatch.config import Settings
+
+    began = time.perf_counter()
+    with pytest.raises(ModelError, match="E201"):
+        create_app(ServerSettings(pipeline=Settings(detector="nope")))
+    assert time.perf_counter() - began < 30
+
+
+@pytest.fixture()
+def small_db(tmp_path) -> str:
+    db = str(tmp_path / "small.db")
+    with Store(db) as store:
+        store.add_articles([Article(id="a1", text=SHORT, title="One")])
+    return db
+
+
+def test_a_slow_query_is_stopped_and_health_answers_meanwhile(small_db, monkeypatch):
+    app = create_app(ServerSettings(db=small_db, query_timeout_s=1.0, isolation="thread"))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        store = app.state.runtime.store
+        endless = ("WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) "
+                   "SELECT count(*) FROM n")
+        monkeypatch.setattr(store, "stats", lambda: store._query(endless))
+        answers = []
+        slow = threading.Thread(target=lambda: answers.append(c.get("/api/stats")))
+        began = time.perf_counter()
+        slow.start()
+        time.sleep(0.2)
+        for _ in range(3):
+            asked = time.perf_counter()
+            assert c.get("/api/health").json()["articles"] == 1
+            assert c.get("/api/articles/a1").status_code == 200
+            assert time.perf_counter() - asked < 0.5
+        slow.join()
+        assert time.perf_counter() - began < 5
+        error = answers[0].json()["error"]
+        assert answers[0].status_code == 503 and error["code"] == "query_timeout"
+        assert "E610" in error["message"]
