@@ -148,6 +148,11 @@ class Attribution:
     cites: int | None = None  # index of the attribution this source cites, in the same layer
     score: float = 1.0
 
+    @property
+    def label(self) -> str:
+        """The source type: what the store indexes an attribution by."""
+        return self.source_type
+
     def spans(self) -> tuple[Span, ...]:
         return (*self.source, *self.cue, *self.content)
 

@@ -241,3 +241,28 @@ def test_malformed_template_line_is_named(tmp_path: Path):
     template.write_text("42\t?\tzero\t5\n")
     result = run("classify", str(tmp_path), "--spans", str(template), "--out", str(tmp_path / "o"))
     assert result.exit_code == 1 and "E302" in result.stderr and "line 1" in result.stderr
+
+
+def test_analyze_with_attributions_writes_the_layer_and_its_profile(tmp_path: Path):
+    out = tmp_path / "a.json"
+    result = run("analyze", HARBOR, "--with", "attributions", "--without", "techniques",
+                 "-f", "json", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    layer = json.loads(out.read_text(encoding="utf-8"))["layers"]["attributions"]
+    assert layer["component"] == "attributions.v1" and layer["items"]
+    assert "anonymous_share" in layer["summary"]
+    text = json.loads(out.read_text(encoding="utf-8"))["text"]
+    for item in layer["items"]:
+        for role in ("source", "cue", "content"):
+            assert all(text[f["start"]:f["end"]] == f["text"] for f in item[role])
+
+
+def test_evaluate_attributions_on_the_marked_gold():
+    from ..conftest import FIXTURES
+
+    result = run("evaluate", "attributions", "--gold",
+                 str(FIXTURES / "attributions" / "gold.txt"), "--json")
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    assert figures["articles"] >= 30 and figures["attributions"][0]["f1"] > 0.6
+    assert run("evaluate", "nonsense").exit_code == 2

@@ -57,3 +57,21 @@ def test_training_takes_a_gpu_when_there_is_one_and_never_needs_one():
         with pytest.raises(UsageError) as info:
             choose_device(requested, cuda_available=False)
         assert info.value.code == "E402" and "--device" in info.value.message
+
+
+def test_attribution_training_smoke_writes_a_model_the_component_loads(tmp_path):
+    import os
+    from pathlib import Path
+
+    from propwatch.attribution.model import AttributionTagger
+    from propwatch.train.attributions import AttributionConfig, train_attributions
+
+    data = os.environ.get("PROPWATCH_DATA")
+    if not data or not (Path(data) / "polnear" / "gold-train.jsonl").is_file():
+        pytest.skip("no PolNeAR under PROPWATCH_DATA (CI sets PROPWATCH_DATA=../shared/data)")
+    meta = train_attributions(data, tmp_path / "m", AttributionConfig(dims=0, limit=8,
+                                                                      iterations=10))
+    assert meta["held_out"]["articles"] > 100 and meta["decoding"] == {"o_threshold": 0.8}
+    assert meta["held_out"]["attributions"][0]["predicted"] > 0
+    tagger = AttributionTagger(tmp_path / "m")
+    assert tagger.encoder is None and tagger.cues

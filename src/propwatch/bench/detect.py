@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import resource
+from dataclasses import replace
 import sys
 import time
 
@@ -45,3 +46,33 @@ def benchmark(*, split: str = "dev", data: str | None = None, detector_name: str
             "articles_per_s": round(len(articles) / best, 1),
             "characters_per_s": round(characters / best),
             "peak_rss_mb": round(peak_rss_mb(), 1)}
+
+
+def pipeline_cost(components: tuple[str, ...], *, split: str = "dev", data: str | None = None,
+                  detector_name: str | None = None, repeat: int = 2) -> dict:
+    """What ``components`` add to the techniques-only pipeline, measured side by side in one
+    run (the two pipelines alternate; medians): seconds of each and their ratio."""
+    import statistics
+
+    from ..config import Settings
+
+    base = Settings(detector=detector_name)
+    only = Pipeline.from_settings(base)
+    more = Pipeline.from_settings(replace(base, components=("techniques", *components)))
+    articles = load_split(split, data).articles
+    only(articles[0])  # warm both
+    more(articles[0])
+    timings: dict[str, list[float]] = {"techniques": [], "with": []}
+    for _ in range(repeat):
+        for key, pipeline in (("techniques", only), ("with", more)):
+            began = time.perf_counter()
+            for _doc in pipeline.pipe(articles):
+                pass
+            timings[key].append(time.perf_counter() - began)
+    only_s, more_s = (statistics.median(timings[k]) for k in ("techniques", "with"))
+    return {"split": split, "articles": len(articles), "components": list(components),
+            "versions": more.versions, "repeat": repeat,
+            "techniques_s": round(only_s, 2), "with_s": round(more_s, 2),
+            "ratio": round(more_s / only_s, 3),
+            "articles_per_s": {"techniques": round(len(articles) / only_s, 2),
+                               "with": round(len(articles) / more_s, 2)}}

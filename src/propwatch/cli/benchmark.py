@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 from rich.console import Console
@@ -31,6 +31,27 @@ def benchmark_detect(
     settings = _settings(detector=detector, data=data)
     try:
         figures = run_benchmark(split=split, data=settings.data,
+                                detector_name=settings.detector, repeat=repeat)
+    except PropwatchError as exc:
+        fail(exc, 2)
+    typer.echo(json.dumps(figures, indent=2))
+
+
+@bench_app.command("pipeline")
+def benchmark_pipeline(
+    with_: List[str] = typer.Option(["attributions"], "--with", help="Components to add to techniques; repeat for several."),
+    data: Optional[str] = typer.Option(None, "--data", help="Folder holding ptc/ (default: PROPWATCH_DATA)."),
+    split: str = typer.Option("dev", "--split"),
+    detector: Optional[str] = typer.Option(None, "--detector", "-d"),
+    repeat: int = typer.Option(2, "--repeat", min=1, help="Alternating runs of each pipeline; medians are reported."),
+) -> None:
+    """What components cost on top of techniques: both pipelines over a PTC split, side by
+    side in one run, and the ratio of their times."""
+    from ..bench.detect import pipeline_cost
+
+    settings = _settings(detector=detector, data=data)
+    try:
+        figures = pipeline_cost(tuple(with_), split=split, data=settings.data,
                                 detector_name=settings.detector, repeat=repeat)
     except PropwatchError as exc:
         fail(exc, 2)

@@ -41,7 +41,8 @@ def classify(
 
 
 def evaluate(
-    data: Optional[str] = typer.Option(None, "--data", help="Folder holding ptc/ (default: PROPWATCH_DATA)."),
+    task: str = typer.Argument("techniques", help="techniques (PTC SI and TC) or attributions (PolNeAR, the held-out fold)."),
+    data: Optional[str] = typer.Option(None, "--data", help="Folder holding ptc/ or polnear/ (default: PROPWATCH_DATA)."),
     split: str = typer.Option("dev", "--split", help="train or dev."),
     detector: Optional[str] = typer.Option(None, "--detector", "-d"),
     threshold: Optional[float] = typer.Option(None, "--threshold"),
@@ -49,10 +50,22 @@ def evaluate(
     sweep: bool = typer.Option(False, "--sweep", help="Print SI precision/recall/F1 at span thresholds 0.1 to 0.8 instead."),
     calibrate: bool = typer.Option(False, "--calibrate", help="Measure the calibration of span scores (ECE) instead."),
     tune: bool = typer.Option(False, "--tune", help="Choose the transformer's decoding (blend weights, thresholds, merge gap) on the split instead."),
+    model_dir: Optional[Path] = typer.Option(None, "--model-dir", help="With 'attributions': the model folder to score (default: the shipped one)."),
+    gold: Optional[Path] = typer.Option(None, "--gold", help="With 'attributions': score on a hand-marked gold file (tests/fixtures/attributions/gold.txt shows the format) instead of PolNeAR, source types and speakers included."),
     write: Optional[Path] = typer.Option(None, "--write", metavar="DIR", help="With --calibrate or --tune: copy the detector's model folder to DIR with the result in its meta.json (the installed package is never changed); use it with [component.techniques] model_dir = DIR."),
 ) -> None:
     """Score detectors on PTC: SI precision/recall/F1, TC micro-F1 and per-technique F1.
-    Without --detector, every registered detector is scored."""
+    Without --detector, every registered detector is scored. 'propwatch evaluate attributions'
+    scores the attribution tagger on the PolNeAR fold it was not trained on."""
+    if task == "attributions":
+        if gold is not None:
+            _evaluate_marked(gold, as_json, model_dir=model_dir)
+        else:
+            _evaluate_attributions(data, as_json, model_dir=model_dir)
+        return
+    if task != "techniques":
+        fail(UsageError.make("E402", value=task, option="TASK",
+                              reason="choose techniques or attributions"))
     from ..detect import REGISTRY, get_detector
     from ..eval.detectors import evaluate_detector
 
@@ -168,3 +181,76 @@ def _evaluation_dict(result) -> dict:
                                  for k, v in result.tc.per_technique.items()}},
         "seconds": result.seconds,
     }
+
+
+def _evaluate_attributions(data: Optional[str], as_json: bool, model_dir: Optional[Path]) -> None:
+    """PolNeAR-protocol figures of the attribution tagger on its held-out fold."""
+    from ..attribution.model import AttributionTagger
+    from ..eval.attributions import evaluate_tagger
+    from ..eval.polnear import iter_polnear, split_polnear
+
+    settings = _settings(data=data)
+    try:
+        tagger = AttributionTagger(model_dir)
+        config = tagger.meta.get("config", {})
+        if config.get("held_out", 0) < 0:
+            fail(UsageError.make("E402", value=tagger.version, option="the attribution model",
+                                 reason="it was trained on every PolNeAR article, so none is "
+                                        "held out to score it on"))
+        _, held = split_polnear(list(iter_polnear(settings.data)),
+                                folds=config.get("folds", 5), held_out=config.get("held_out", 0))
+        with progress_bar(2) as progress:
+            progress.add_task(f"tagging {len(held)} held-out PolNeAR articles", total=None)
+            figures = evaluate_tagger(tagger, held)
+    except PropwatchError as exc:
+        fail(exc, 2)
+    figures = {"model": tagger.version, **figures}
+    if as_json:
+        typer.echo(json.dumps(figures, indent=2))
+        return
+    table = Table("overlap", "gold", "predicted", "P", "R", "F1", "source acc.", "cue acc.",
+                  title=f"{tagger.version} on {figures['articles']} held-out PolNeAR articles")
+    for row in figures["attributions"]:
+        table.add_row(*(str(row[k]) for k in ("threshold", "gold", "predicted", "precision",
+                                               "recall", "f1", "source_accuracy",
+                                               "cue_accuracy")))
+    console = Console(highlight=False)
+    console.print(table)
+    for role, row in figures["tokens"].items():
+        console.print(f"token F1 {role}: {row['f1']} (P {row['precision']}, R {row['recall']})")
+
+
+def _evaluate_marked(gold: Path, as_json: bool, model_dir: Optional[Path]) -> None:
+    """The attributions component on a hand-marked gold file: spans, source types, speakers."""
+    from ..doc import Article, Document
+    from ..eval.attributions import read_marked, score_attributions, speaker_scores
+    from ..pipeline import Shared, get_component
+    from ..pipeline.registry import get_spec
+
+    try:
+        articles = read_marked(gold)
+    except (OSError, ValueError) as exc:
+        fail(UsageError.make("E402", value=str(gold), option="--gold", reason=str(exc)))
+    try:
+        config = {**get_spec("attributions").defaults, "model_dir": model_dir and str(model_dir)}
+        component = get_spec("attributions").factory(config) if model_dir else \
+            get_component("attributions")
+    except PropwatchError as exc:
+        fail(exc, 2)
+    pairs = [(list(a.attributions), list(component(Document(Article(id=a.id, text=a.text), ()),
+                                                   Shared()).items)) for a in articles]
+    figures = {"model": component.version, "articles": len(articles),
+               "attributions": [r.to_dict() for r in score_attributions(pairs)],
+               "sources": speaker_scores(pairs)}
+    if as_json:
+        typer.echo(json.dumps(figures, indent=2))
+        return
+    console = Console(highlight=False)
+    for row in figures["attributions"]:
+        console.print(f"overlap {row['threshold']}: P {row['precision']} R {row['recall']} "
+                      f"F1 {row['f1']}, source acc. {row['source_accuracy']} "
+                      f"({row['gold']} gold, {row['predicted']} predicted)")
+    sources = figures["sources"]
+    console.print(f"source type accuracy {sources['type_accuracy']} on {sources['matched']} "
+                  f"matched; speaker accuracy {sources['speaker_accuracy']} on {sources['named']} "
+                  "named in the gold")

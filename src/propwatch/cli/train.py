@@ -73,3 +73,31 @@ def train_baseline_command(
     except PropwatchError as exc:
         fail(exc, 2)
     typer.echo(json.dumps(meta, indent=2))
+
+
+@train_app.command("attributions")
+def train_attributions_command(
+    data: Optional[str] = typer.Option(None, "--data", help="Folder holding polnear/ (default: PROPWATCH_DATA)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Model folder (default: out/models/attributions). Use it with [component.attributions] model_dir = DIR."),
+    seed: int = typer.Option(13, "--seed"),
+    held_out: int = typer.Option(0, "--held-out", min=-1, help="Fold of the fixed 5-fold article split to hold out and score; -1 trains on every article."),
+    dims: int = typer.Option(64, "--dims", min=0, max=384, help="Encoder dimensions the tagger reads (0: lexical features only, no encoder)."),
+    c1: float = typer.Option(0.05, "--c1", min=0.0, help="CRF L1 penalty."),
+    c2: float = typer.Option(0.01, "--c2", min=0.0, help="CRF L2 penalty."),
+    iterations: int = typer.Option(150, "--iterations", min=1, help="CRF L-BFGS iterations."),
+    o_threshold: float = typer.Option(0.8, "--o-threshold", min=0.0, max=1.0, help="Posterior decoding: a token is outside every role only when P(O) reaches this (1.0: Viterbi)."),
+) -> None:
+    """Train the attribution tagger (source, cue, content) on PolNeAR train, holding one fold
+    out and scoring it with the PolNeAR protocol."""
+    from ..train.attributions import AttributionConfig, train_attributions
+
+    settings = _settings(data=data)
+    config = AttributionConfig(seed=seed, held_out=held_out, dims=dims, c1=c1, c2=c2,
+                               iterations=iterations,
+                               o_threshold=None if o_threshold >= 1.0 else o_threshold)
+    try:
+        meta = train_attributions(settings.data, out or Path("out/models/attributions"),
+                                  config, log=lambda m: err.print(m, markup=False))
+    except PropwatchError as exc:
+        fail(exc, 2)
+    typer.echo(json.dumps(meta, indent=2))

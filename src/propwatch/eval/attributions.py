@@ -11,10 +11,15 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import asdict, dataclass
-from typing import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from ..doc import Attribution, Span, merge_ranges
 from .scores import PRF, overlap_length
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..attribution.model import AttributionTagger
+    from .polnear import GoldArticle
 
 THRESHOLDS = (0.3, 0.8)
 ROLES = ("source", "cue", "content")
@@ -134,3 +139,132 @@ def _tokens_in(tokens: Sequence[tuple[int, int]], spans: Sequence[Span]) -> set[
         hits.update(i for i in range(first, last)
                     if tokens[i][0] < span.end and tokens[i][1] > span.start)
     return hits
+
+
+def evaluate_tagger(tagger: "AttributionTagger", items: Sequence["GoldArticle"],
+                    encoder=None) -> dict:
+    """PolNeAR-protocol figures of ``tagger`` on ``items``."""
+    if tagger.encoder and encoder is None:
+        from ..detect import get_detector
+
+        encoder = get_detector("transformer")
+    pairs, with_text = [], []
+    for g in items:
+        encoded = encoder.encode(g.article, tag=False) if tagger.encoder else None
+        predicted = tagger.tag(g.article, encoded)
+        pairs.append((list(g.attributions), predicted))
+        with_text.append((g.article.text, list(g.attributions), predicted))
+    return {"articles": len(items),
+            "attributions": [r.to_dict() for r in score_attributions(pairs)],
+            "tokens": token_f1_by_role(with_text)}
+
+
+@dataclass(frozen=True)
+class MarkedArticle:
+    """One article of a hand-marked gold file: its text (markup removed) and attributions,
+    each with the speaker and source type the marking states."""
+
+    id: str
+    text: str
+    attributions: tuple[Attribution, ...]
+
+
+_MARK = re.compile(r"\[([SCQ])(\d+) |\]")
+_NOTE = re.compile(r"^@(\d+)\s+(.*)$")
+_FIELD = re.compile(r'(\w+)=(?:"([^"]*)"|(\S+))')
+_ROLE_OF = {"S": "source", "C": "cue", "Q": "content"}
+
+
+def read_marked(path: str | Path) -> list[MarkedArticle]:
+    """Articles of a marked gold file. Blocks are separated by a line ``---``; a block is a
+    line ``# ID``, the text, and one line per attribution ``@N speaker="..." type=...
+    [cites=M]``. In the text ``[SN ...]`` marks a source fragment of attribution N, ``[CN ...]``
+    a cue and ``[QN ...]`` a content fragment (several of a role are fragments in text order).
+    An error names the file and the line."""
+    path = Path(path)
+    articles = []
+    block: list[tuple[int, str]] = []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for number, line in enumerate(lines + ["---"], 1):
+        if line.strip() == "---":
+            if block:
+                articles.append(_marked_article(path, block))
+            block = []
+        else:
+            block.append((number, line))
+    return articles
+
+
+def _marked_article(path: Path, block: list[tuple[int, str]]) -> MarkedArticle:
+    first_line, header = block[0]
+    if not header.startswith("# "):
+        raise ValueError(f"{path}:{first_line}: a block starts with '# ID'")
+    notes: dict[int, dict[str, str]] = {}
+    text_lines: list[tuple[int, str]] = []
+    for number, line in block[1:]:
+        note = _NOTE.match(line)
+        if note:
+            notes[int(note.group(1))] = {k: a or b for k, a, b in _FIELD.findall(note.group(2))}
+        else:
+            text_lines.append((number, line))
+    text_parts: list[str] = []
+    fragments: dict[int, dict[str, list[Span]]] = {}
+    open_mark: tuple[str, int, int, int] | None = None  # role, attribution, start, line
+    length = 0
+    for index, (number, line) in enumerate(text_lines):
+        cursor = 0
+        for match in _MARK.finditer(line):
+            text_parts.append(line[cursor:match.start()])
+            length += match.start() - cursor
+            cursor = match.end()
+            if match.group() == "]":
+                if open_mark is None:
+                    raise ValueError(f"{path}:{number}: ']' closes nothing")
+                role, n, start, _ = open_mark
+                fragments.setdefault(n, {}).setdefault(role, []).append(Span(start, length, role))
+                open_mark = None
+            elif open_mark is not None:
+                raise ValueError(f"{path}:{number}: marks do not nest")
+            else:
+                open_mark = (_ROLE_OF[match.group(1)], int(match.group(2)), length, number)
+        text_parts.append(line[cursor:])
+        length += len(line) - cursor
+        if index < len(text_lines) - 1:
+            text_parts.append("\n")
+            length += 1
+    if open_mark is not None:
+        raise ValueError(f"{path}:{open_mark[3]}: a mark is not closed")
+    attributions = []
+    linked = {}  # a citing source and the source it cites report the same content
+    for n, note in notes.items():
+        if "cites" in note:
+            linked[n], linked[int(note["cites"])] = int(note["cites"]), n
+    for n in sorted(fragments):
+        roles, note = fragments[n], notes.get(n, {})
+        if "content" not in roles and n in linked:
+            roles["content"] = fragments.get(linked[n], {}).get("content", [])
+        if not roles.get("cue") or not roles.get("content"):
+            raise ValueError(f"{path}: {header[2:]} attribution {n} needs a cue and content")
+        cites = note.get("cites")
+        attributions.append(Attribution(
+            cue=tuple(roles["cue"]), content=tuple(roles["content"]),
+            source=tuple(roles.get("source", ())), speaker=note.get("speaker"),
+            source_type=note.get("type", "none" if "source" not in roles else "anonymous"),
+            cites=sorted(fragments).index(int(cites)) if cites else None))
+    return MarkedArticle(header[2:].strip(), "".join(text_parts), tuple(attributions))
+
+
+def speaker_scores(documents: Iterable[tuple[Sequence[Attribution], Sequence[Attribution]]],
+                   threshold: float = 0.3) -> dict[str, float | int]:
+    """On the pairs matched at ``threshold``: how often the predicted source type equals the
+    gold one, and the speaker too (where the gold names one; compared case-free)."""
+    matched = type_ok = named = speaker_ok = 0
+    for gold, predicted in documents:
+        for g, p in match_attributions(gold, predicted, threshold):
+            matched += 1
+            type_ok += gold[g].source_type == predicted[p].source_type
+            if gold[g].speaker:
+                named += 1
+                speaker_ok += (predicted[p].speaker or "").lower() == gold[g].speaker.lower()
+    return {"matched": matched, "type_accuracy": round(type_ok / matched, 4) if matched else 0.0,
+            "named": named, "speaker_accuracy": round(speaker_ok / named, 4) if named else 0.0}

@@ -1,0 +1,71 @@
+"""The ``attributions`` component: who says what (source, cue, content), the speaker each
+source resolves to, its type, and the article's sourcing profile as the layer summary."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, Mapping
+
+from ..attribution.model import AttributionTagger
+from ..attribution.profile import sourcing_profile
+from ..attribution.sources import load_outlets, read_source, resolve_speakers
+from ..doc import Attribution, Document, Layer
+from ..errors import UsageError
+from ..pipeline.component import ComponentSpec, Shared
+
+LAYER = "attributions"
+
+
+class AttributionsComponent:
+    """Tags attributions, reads each source (type, speaker) and sums up the sourcing."""
+
+    name = "attributions.v1"
+    layer = LAYER
+    reads: tuple[str, ...] = ()
+
+    def __init__(self, *, model_dir: str | None = None, outlets: str | None = None) -> None:
+        self.tagger = AttributionTagger(model_dir)
+        self.version = self.tagger.version
+        self.outlets = load_outlets(outlets)
+        self.encoder = None
+        if self.tagger.encoder:
+            from ..detect import get_detector
+
+            self.encoder = get_detector("transformer")
+            if self.encoder.version != self.tagger.encoder:
+                raise UsageError.make(
+                    "E402", value=self.tagger.version, option="[component.attributions] "
+                    "model_dir", reason=f"it was trained on the states of encoder "
+                    f"{self.tagger.encoder}, but {self.encoder.version} is installed; retrain "
+                    "it with 'propwatch train attributions'")
+
+    def __call__(self, doc: Document, shared: Shared) -> Layer:
+        article = doc.article
+        encoded = None
+        if self.encoder is not None:  # the techniques component's pass, when it ran first
+            encoded = shared.get(("encoded", self.encoder.version),
+                                 lambda: self.encoder.encode(article))
+        found = self.tagger.tag(article, encoded)
+        readings = resolve_speakers([read_source(", ".join(article.text[s.start:s.end]
+                                                          for s in a.source), self.outlets)
+                                     for a in found], article.text)
+        items = tuple(replace(a, speaker=r.speaker, source_type=r.source_type)
+                      for a, r in zip(found, readings))
+        return Layer(LAYER, self.name, self.version, items, kind=Attribution.kind,
+                     summary=sourcing_profile(article, items, readings))
+
+
+def _build(config: Mapping[str, Any]) -> AttributionsComponent:
+    unknown = set(config) - {"model_dir", "outlets"}
+    if unknown:
+        raise UsageError.make("E401", path="[component.attributions]",
+                              reason=f"unknown setting '{sorted(unknown)[0]}' (known: "
+                                     "model_dir, outlets)")
+    return AttributionsComponent(model_dir=config.get("model_dir"), outlets=config.get("outlets"))
+
+
+SPEC = ComponentSpec(
+    name="attributions", version=1, layer=LAYER, factory=_build,
+    defaults={"model_dir": None, "outlets": None},
+    description="Who says what: source, cue and content of every attribution, the speaker and "
+                "source type, and the article's sourcing profile.")
