@@ -68,4 +68,5 @@ SPEC = ComponentSpec(
     name="attributions", version=1, layer=LAYER, factory=_build,
     defaults={"model_dir": None, "outlets": None},
     description="Who says what: source, cue and content of every attribution, the speaker and "
-                "source type, and the article's sourcing profile.")
+                "source type, and the article's sourcing profile.",
+    renderer="propwatch.render.attributions:RENDERER")
