@@ -286,8 +286,7 @@ def test_corpus_search_opens_article_with_reuse_side_by_side(page, server):
     page.get_by_label("Search the articles").fill("grain")
     page.get_by_role("button", name="Search").click()
     rows = page.locator("#pw-results tbody tr")
-    expect(rows.first).to_be_visible()
-    assert rows.count() == 2, "both example articles mention grain"
+    expect(rows).to_have_count(2)  # both example articles mention grain (waits for the render)
     assert "q=grain" in page.url
     page.screenshot(path=str(SHOTS / "corpus.png"), full_page=True)
 

@@ -228,6 +228,43 @@ def stats(
                   f"{reuse['clusters']} clusters", markup=False)
 
 
+_SHORT_TYPES = {"named_person": "person", "named_organisation": "org", "government": "gov",
+                "anonymous": "anon"}
+
+
+@corpus_app.command()
+def sourcing(
+    db: str = _db_option(),
+    period: str = typer.Option("month", "--by", help="month, year or all: the period of publication each row covers."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON array."),
+) -> None:
+    """How each outlet sources its articles over time (needs 'corpus analyze --with
+    attributions'): attributed and anonymous shares, source types, state-affiliated outlets."""
+    if period not in ("month", "year", "all"):
+        fail(UsageError.make("E402", value=period, option="--by", reason="use month, year or all"))
+    with _open(db, create=False) as store:
+        try:
+            rows = store.sourcing(period=period)
+        except PropwatchError as exc:
+            fail(exc)
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    out = _stdout()
+    if not rows:
+        out.print("no attributions stored: run 'propwatch corpus analyze --with attributions "
+                  f"--db {db}' first", markup=False)
+        return
+    table = Table("outlet", "period", "articles", "attributions", "attributed", "anonymous",
+                  "cite state outlets", "by source type", title="sourcing")
+    for row in rows:
+        table.add_row(row["outlet"] or "(none)", row["period"] or "-", str(row["articles"]),
+                      str(row["attributions"]), f"{row['attributed_share']:.0%}",
+                      f"{row['anonymous_share']:.0%}", str(row["articles_citing_state_outlets"]),
+                      ", ".join(f"{_SHORT_TYPES.get(k, k)} {v}" for k, v in row["by_type"].items()))
+    out.print(table)
+
+
 @corpus_app.command()
 def export(
     db: str = _db_option(),

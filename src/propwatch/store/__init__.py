@@ -874,6 +874,37 @@ class Store:
         return [{"month": month, "technique": technique, "count": n}
                 for month, technique, n in rows]
 
+    def sourcing(self, *, period: str = "month") -> list[dict[str, Any]]:
+        """How each outlet sources its articles, per ``period`` ("month", "year" or "all") of
+        publication, from the stored attributions layers' profiles: articles, attributions,
+        the mean share of text in attributed and in anonymous content, attributions by source
+        type, and how many articles cite a state-affiliated outlet. Undated articles count
+        under period ``None``."""
+        width = {"month": 7, "year": 4, "all": 0}.get(period)
+        if width is None:
+            raise ValueError(f"period must be month, year or all, not {period!r}")
+        types = ("named_person", "named_organisation", "government", "outlet", "anonymous",
+                 "none")
+        by_type = ", ".join(f"sum(coalesce(json_extract(l.summary, '$.by_type.{t}'), 0))"
+                            for t in types)
+        when = (f"CASE WHEN a.published GLOB '[0-9][0-9][0-9][0-9]*' THEN "
+                f"substr(a.published, 1, {width}) END" if width else "NULL")
+        rows = self._query(
+            f"SELECT a.outlet, {when} AS period, count(*),"
+            " sum(coalesce(json_extract(l.summary, '$.attributions'), 0)),"
+            " avg(coalesce(json_extract(l.summary, '$.attributed_share'), 0)),"
+            " avg(coalesce(json_extract(l.summary, '$.anonymous_share'), 0)),"
+            " sum(coalesce(json_array_length(l.summary, '$.state_affiliated_outlets'), 0) > 0),"
+            f" {by_type} FROM layers l JOIN articles a ON a.id = l.article_id"
+            " WHERE l.layer = 'attributions' GROUP BY a.outlet, period"
+            " ORDER BY a.outlet IS NULL, a.outlet, period IS NULL, period")
+        return [{"outlet": outlet, "period": when_, "articles": n, "attributions": attributions,
+                 "attributed_share": round(attributed, 4), "anonymous_share": round(anonymous, 4),
+                 "articles_citing_state_outlets": state,
+                 "by_type": {t: c for t, c in zip(types, counts) if c}}
+                for outlet, when_, n, attributions, attributed, anonymous, state, *counts in rows]
+
+
 def _indexed(item: Any) -> tuple[int | None, int | None, str | None, float | None]:
     """(start, end, label, score) of a layer item, for queries: a span's own; for a record,
     the extent of its spans and its ``label``/``score`` when it has them."""
