@@ -121,8 +121,8 @@ class AttributionTagger:
         out, scores = [], []
         for i in range(len(rows)):
             outside = tagger.marginal("O", i)
-            best = max(roles, key=lambda label: tagger.marginal(label, i)) if roles else "O"
-            tag = "O" if outside >= threshold else best
+            tag = "O" if outside >= threshold or not roles else max(
+                roles, key=lambda label: tagger.marginal(label, i))
             if tag.startswith("I-") and (not out or out[-1][2:] != tag[2:]):
                 tag = "B-" + tag[2:]  # a role starts here
             out.append(tag)

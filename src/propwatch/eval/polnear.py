@@ -16,6 +16,7 @@ from typing import Iterator, Sequence
 
 from ..doc import Article, Attribution, Span
 from ..errors import DataError
+from .datasets import find_dataset
 
 ROLES = ("source", "cue", "content")
 
@@ -31,14 +32,8 @@ class GoldArticle:
 
 def find_polnear(data: str | os.PathLike | None = None) -> Path:
     """The polnear/ folder from ``data`` or ``PROPWATCH_DATA``; DataError E304 when absent."""
-    raw = data if data is not None else os.environ.get("PROPWATCH_DATA")
-    if raw is None:
-        raise DataError.make("E304", path="(not set)")
-    root = Path(raw)
-    for candidate in (root / "polnear", root):
-        if (candidate / "gold-train.jsonl").is_file():
-            return candidate
-    raise DataError.make("E304", path=root)
+    return find_dataset(data, "polnear", lambda folder: (folder / "gold-train.jsonl").is_file(),
+                        "E304")
 
 
 def iter_polnear(data: str | os.PathLike | None = None) -> Iterator[GoldArticle]:

@@ -16,6 +16,7 @@ from typing import Iterable
 from ..doc import Article
 from ..errors import DataError
 from ..techniques import LABELS
+from .datasets import find_dataset
 
 ARTICLE_NAME = re.compile(r"^article(\d+)\.txt$")
 SPLITS = ("train", "dev")
@@ -33,14 +34,8 @@ class LabelRow:
 
 def find_ptc(data: str | os.PathLike | None = None) -> Path:
     """The ptc/ folder from ``data`` or ``PROPWATCH_DATA``; DataError E301 when absent."""
-    raw = data if data is not None else os.environ.get("PROPWATCH_DATA")
-    if raw is None:
-        raise DataError.make("E301", path="(not set)")
-    root = Path(raw)
-    for candidate in (root / "ptc", root):
-        if (candidate / "train-articles").is_dir() or (candidate / "dev-articles").is_dir():
-            return candidate
-    raise DataError.make("E301", path=root)
+    return find_dataset(data, "ptc", lambda folder: (folder / "train-articles").is_dir()
+                        or (folder / "dev-articles").is_dir(), "E301")
 
 
 def read_article_file(path: Path) -> Article:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..doc import Document, Layer
 from .htmlkit import esc
-from .layers import GENERIC, excerpt, term_safe
+from .layers import GENERIC, excerpt, layer_section, term_safe
 
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console
@@ -92,11 +92,7 @@ class AttributionsRenderer:
                 else '<p class="none">No attributions found.</p>')
         if claims:
             body += f'<h3>Checkable claims with no attribution</h3><ol class="claims">{claims}</ol>'
-        return (f'<section class="layer" data-layer="{esc(layer.name)}"><h2>'
-                f'<label><input type="checkbox" class="js-only" data-layer-toggle='
-                f'"{esc(layer.name)}" checked aria-label="Show {esc(layer.name)} in the text"> '
-                f'Who says what</label></h2><p class="lab">{esc(layer.component)} '
-                f'{esc(layer.version)}</p>{profile}{body}</section>')
+        return layer_section(layer, "Who says what", profile + body)
 
     def json(self, doc: Document, layer: Layer) -> dict[str, Any]:
         return GENERIC.json(doc, layer)

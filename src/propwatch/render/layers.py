@@ -54,6 +54,16 @@ def layer_title(layer: Layer) -> str:
     return layer.name.replace("_", " ").capitalize()
 
 
+def layer_section(layer: Layer, title: str, body: str) -> str:
+    """A layer's panel in the report: its title with the toggle that shows or hides its spans
+    in the text, the component and version, then ``body`` (HTML, already escaped)."""
+    return (f'<section class="layer" data-layer="{esc(layer.name)}"><h2>'
+            f'<label><input type="checkbox" class="js-only" data-layer-toggle='
+            f'"{esc(layer.name)}" checked aria-label="Show {esc(layer.name)} in the text"> '
+            f'{esc(title)}</label></h2>'
+            f'<p class="lab">{esc(layer.component)} {esc(layer.version)}</p>{body}</section>')
+
+
 class GenericRenderer:
     """Any layer: each item's spans, with label, score and the text they cover."""
 
@@ -88,11 +98,7 @@ class GenericRenderer:
             + (f'<span class="why">{esc(s.reason)}</span>' if s.reason else "") + "</li>"
             for s, _ in self.lines(doc, layer))
         body = f"<ol>{items}</ol>" if items else '<p class="none">Nothing found.</p>'
-        return (f'<section class="layer" data-layer="{esc(layer.name)}"><h2>'
-                f'<label><input type="checkbox" class="js-only" data-layer-toggle='
-                f'"{esc(layer.name)}" checked aria-label="Show {esc(layer.name)} in the text"> '
-                f'{esc(layer_title(layer))}</label></h2>'
-                f'<p class="lab">{esc(layer.component)} {esc(layer.version)}</p>{body}</section>')
+        return layer_section(layer, layer_title(layer), body)
 
     def json(self, doc: Document, layer: Layer) -> dict[str, Any]:
         return layer.to_dict(doc.article.text)
