@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from propwatch.attribution.profile import sourcing_profile, unattributed_claims
-from propwatch.attribution.sources import load_outlets, read_source, resolve_speakers
+from propwatch.attribution.sources import antecedent, load_outlets, read_source, resolve_speakers
 from propwatch.attribution.tagger import fragments, gold_tags, group, paragraphs
 from propwatch.doc import Article, Attribution, Span
 from propwatch.errors import UsageError
@@ -134,3 +134,28 @@ def test_a_citing_cue_becomes_a_chain_of_two_sources():
     assert [text[s.start:s.end] for s in cited.source] == ["a military source"]
     assert cited.content == main.content and main.cites == 0
     assert [text[s.start:s.end] for s in main.source] == ["SANA"]
+
+
+def test_states_titles_and_relative_pronouns_read_as_speakers():
+    assert read_source("Damascus", OUTLETS).source_type == "government"
+    assert read_source("Russia", OUTLETS).speaker == "Russia"
+    reading = read_source("Russia’s Deputy UN Ambassador Vladimir Safronkov", OUTLETS)
+    assert (reading.source_type, reading.speaker) == ("named_person", "Vladimir Safronkov")
+    assert reading.role == "Russia’s Deputy UN Ambassador"
+    washington_post = read_source("the Washington Post", OUTLETS)
+    assert washington_post.outlet.name == "The Washington Post"  # one outlet per entry
+    text = "Western countries blamed the attack on Damascus, which rejected the accusation."
+    assert antecedent(text, text.index("which")) == "Damascus"
+    text = "The Syrian Arab News Agency (SANA), which is state-run, said so."
+    assert antecedent(text, text.index("which")) == "SANA"
+    text = "the group, which said so"
+    assert antecedent(text, text.index("which")) is None
+
+
+def test_the_official_after_a_named_person_is_that_person():
+    readings = [read_source("Safronkov", OUTLETS), read_source("The Russian official", OUTLETS),
+                read_source("a military source", OUTLETS)]
+    resolved = resolve_speakers(readings, "Deputy UN Ambassador Vladimir Safronkov said.")
+    assert [(r.source_type, r.speaker) for r in resolved] == [
+        ("named_person", "Vladimir Safronkov"), ("named_person", "Vladimir Safronkov"),
+        ("anonymous", None)]

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..doc import Article, Attribution
 from ..errors import ModelError
+from .syntax import SubjectParser
 from .tagger import (Paragraph, cited_chains, fragments, group, link_citations, paragraphs,
                      token_features, trimmed)
 
@@ -84,6 +85,8 @@ class AttributionTagger:
             arrays = np.load(folder / "projection.npz")
             self.projection = Projection(arrays["mean"], arrays["basis"], arrays["scale"])
         self._lock = threading.Lock()  # a pycrfsuite Tagger keeps per-call state
+        decoding = self.meta.get("decoding", {})
+        self.subject_parser = SubjectParser() if decoding.get("parse_sources") else None
 
     def features(self, article: Article, encoded=None) -> list[tuple[Paragraph, list[dict]]]:
         """Each paragraph of the article's content with its tokens' features; ``encoded`` (the
@@ -105,8 +108,11 @@ class AttributionTagger:
                 tags, scores = self._decode(rows)
             found = trimmed(article.text, fragments(paragraph.tokens, tags, scores))
             out += group(found, paragraph.tokens)
-        return cited_chains(article.text, link_citations(article.text, out),
-                            article.content_ranges())
+        out = cited_chains(article.text, link_citations(article.text, out),
+                           article.content_ranges())
+        if self.subject_parser is not None:
+            out = self.subject_parser.fill_sources(article.text, out)
+        return out
 
     def _decode(self, rows: list[dict]) -> tuple[list[str], list[float]]:
         """Tags and their scores. With ``o_threshold`` in the model's decoding, posterior

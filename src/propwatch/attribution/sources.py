@@ -7,7 +7,8 @@ Types (``doc.SOURCE_TYPES``):
 - ``named_organisation``: a named organisation that is not a state body or an outlet ("the
   White Helmets", "the OPCW").
 - ``government``: a government or military body ("Russia's Defense Ministry", "the Kremlin",
-  "Syrian authorities").
+  "Syrian authorities"), or a state named by its country or capital ("Russia warns",
+  "Damascus rejected the accusation").
 - ``outlet``: a news outlet or agency ("SANA", "Reuters"), state-affiliated when the outlet
   list says so (``outlets.toml``, extendable by a user file).
 - ``anonymous``: a source the reader cannot identify ("a military source", "officials",
@@ -53,19 +54,45 @@ ORGANISATION_WORDS = {
     "eu", "nations", "red", "crescent", "amnesty", "bank", "fund", "energy", "holdings",
     "airlines", "motors", "technologies", "systems", "industries", "pharmaceuticals", "oil",
     "gas", "petroleum", "communications", "partners", "capital", "trust"}
+# A country or its capital speaking is its government ("Damascus rejected the accusation")
+STATES = {
+    "afghanistan", "kabul", "albania", "algeria", "algiers", "argentina", "armenia", "yerevan",
+    "australia", "canberra", "austria", "vienna", "azerbaijan", "baku", "bahrain", "belarus",
+    "minsk", "belgium", "bolivia", "bosnia", "brazil", "brasilia", "bulgaria", "sofia",
+    "canada", "ottawa", "chile", "china", "beijing", "colombia", "bogota", "croatia", "cuba",
+    "havana", "cyprus", "czechia", "prague", "denmark", "copenhagen", "egypt", "cairo",
+    "estonia", "tallinn", "ethiopia", "finland", "helsinki", "france", "paris", "georgia",
+    "tbilisi", "germany", "berlin", "greece", "athens", "hungary", "budapest", "india",
+    "delhi", "new delhi", "indonesia", "jakarta", "iran", "tehran", "iraq", "baghdad",
+    "ireland", "dublin", "israel", "jerusalem", "italy", "rome", "japan", "tokyo", "jordan",
+    "amman", "kazakhstan", "kenya", "nairobi", "kuwait", "latvia", "riga", "lebanon", "beirut",
+    "libya", "tripoli", "lithuania", "vilnius", "mexico", "moldova", "chisinau", "morocco",
+    "rabat", "netherlands", "the hague", "amsterdam", "nigeria", "abuja", "north korea",
+    "pyongyang", "norway", "oslo", "pakistan", "islamabad", "poland", "warsaw", "portugal",
+    "lisbon", "qatar", "doha", "romania", "bucharest", "russia", "moscow", "saudi arabia",
+    "riyadh", "serbia", "belgrade", "slovakia", "bratislava", "south africa", "pretoria",
+    "south korea", "seoul", "spain", "madrid", "sweden", "stockholm", "switzerland", "bern",
+    "syria", "damascus", "taiwan", "taipei", "tunisia", "tunis", "turkey", "türkiye", "ankara",
+    "ukraine", "kiev", "kyiv", "united arab emirates", "uae", "abu dhabi",
+    "united kingdom", "uk", "britain", "great britain", "london", "united states", "us", "u.s.",
+    "usa", "america", "washington", "venezuela", "caracas", "vietnam", "hanoi", "yemen",
+    "sanaa", "sana'a", "brussels", "the west"}
 # Capitalised only because they start the phrase: never a name on their own
 NOT_NAMES = {"the", "a", "an", "his", "her", "its", "their", "this", "that", "these", "those",
              "one", "two", "three", "four", "five", "six", "several", "some", "many", "most",
              "both", "all", "other", "others", "local", "senior", "top", "unnamed", "western"}
 # "the group" -> the last named organisation; "the agency" -> the last outlet or state body
-_ORG, _BODY = {"named_organisation"}, {"government"}
+_ORG, _BODY, _PERSON = {"named_organisation"}, {"government"}, {"named_person"}
 DEFINITE_HEADS = {
     "group": _ORG, "organisation": _ORG, "organization": _ORG, "company": _ORG, "firm": _ORG,
     "network": _ORG, "charity": _ORG, "party": _ORG, "campaign": _ORG, "movement": _ORG,
     "agency": {"outlet", "government"}, "newspaper": {"outlet"}, "broadcaster": {"outlet"},
     "channel": {"outlet"}, "ministry": _BODY, "army": _BODY, "military": _BODY,
     "government": _BODY, "council": _BODY | _ORG, "commission": _BODY, "committee": _BODY | _ORG,
-    "department": _BODY, "police": _BODY, "embassy": _BODY, "kremlin": _BODY}
+    "department": _BODY, "police": _BODY, "embassy": _BODY, "kremlin": _BODY,
+    # "the Russian official" after "Vladimir Safronkov said": the same person
+    "official": _PERSON, "diplomat": _PERSON, "envoy": _PERSON, "ambassador": _PERSON,
+    "minister": _PERSON, "spokesman": _PERSON, "spokeswoman": _PERSON, "president": _PERSON}
 _NAME_WORD = re.compile(r"(?:[a-z]{1,3}-)?[A-Z][\w'’.-]*")  # "Safronkov", "al-Assad"
 TITLES = {"president", "prime", "minister", "foreign", "defense", "defence", "deputy", "senator",
           "sen.", "rep.", "gov.", "governor", "general", "gen.", "ambassador", "secretary",
@@ -141,6 +168,9 @@ def read_source(text: str, outlets: dict[str, Outlet]) -> SourceReading:
         if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", stripped):
             return SourceReading("outlet", name, role=role, outlet=outlets[name])
     head = re.sub(r"['’]s$", "", words[-1])
+    state = re.sub(r"^the\s+", "", " ".join(words))
+    if state in STATES:
+        return SourceReading("government", _definite(main), role=role)
     name = _longest_name(main)
     named = _definite(main) if name else None
     if head in ANONYMOUS_HEADS:
@@ -152,10 +182,14 @@ def read_source(text: str, outlets: dict[str, Outlet]) -> SourceReading:
         return SourceReading("outlet", named, role=role or (None if named else stripped))
     if name is None:
         return SourceReading("anonymous", None, role=stripped)
+    person, title = _without_title(name)
+    if title and not {w.lower() for w in person.split()} & ORGANISATION_WORDS:
+        # "Russia's Deputy UN Ambassador Vladimir Safronkov": a title, then a person
+        return SourceReading("named_person", person, role=role or title)
     if head in ORGANISATION_WORDS or name.isupper() or {
             w.lower() for w in name.split()} & ORGANISATION_WORDS:
         return SourceReading("named_organisation", named, role=role)
-    name, title = _without_title(name)
+    name = person
     rest = main.replace(name, " ").strip(" ,'’s") or None  # "Kremlin spokesman"
     return SourceReading("named_person", name, role=role or rest or title)
 
@@ -204,6 +238,24 @@ def _longest_name(text: str) -> str | None:
         words = words[1:]
     name = " ".join(words)
     return re.sub(r"['’]s$", "", name) or None
+
+
+RELATIVE_PRONOUNS = {"who", "which", "that", "whom"}
+
+
+def antecedent(text: str, start: int) -> str | None:
+    """For a relative pronoun source at ``start`` ("…on Damascus, which rejected…"), the name
+    it stands for: the run of capitalised words that ends just before it, when there is one."""
+    before = text[max(0, start - 160):start].rstrip()
+    before = before[:-1].rstrip() if before.endswith(",") else before
+    found = re.search(r"[(]?([A-Z][\w'’.-]*(?:\s+(?:(?:of|the|for|al|de)\s+)?[A-Z][\w'’.-]*)*)[)]?$",
+                      before)
+    if not found:
+        return None
+    words = found.group(1).split()
+    while words and words[0].lower() in NOT_NAMES | _LOWER_JOINERS:
+        words = words[1:]
+    return " ".join(words) or None
 
 
 def full_name(text: str, surname: str) -> str | None:

@@ -8,7 +8,8 @@ from typing import Any, Mapping
 
 from ..attribution.model import AttributionTagger
 from ..attribution.profile import sourcing_profile
-from ..attribution.sources import load_outlets, read_source, resolve_speakers
+from ..attribution.sources import (RELATIVE_PRONOUNS, antecedent, load_outlets, read_source,
+                                   resolve_speakers)
 from ..doc import Attribution, Document, Layer
 from ..errors import UsageError
 from ..pipeline.component import ComponentSpec, Shared
@@ -46,13 +47,21 @@ class AttributionsComponent:
             encoded = shared.get(("encoded", self.encoder.version),
                                  lambda: self.encoder.encode(article))
         found = self.tagger.tag(article, encoded)
-        readings = resolve_speakers([read_source(", ".join(article.text[s.start:s.end]
-                                                          for s in a.source), self.outlets)
+        readings = resolve_speakers([read_source(_source_text(article.text, a), self.outlets)
                                      for a in found], article.text)
         items = tuple(replace(a, speaker=r.speaker, source_type=r.source_type)
                       for a, r in zip(found, readings))
         return Layer(LAYER, self.name, self.version, items, kind=Attribution.kind,
                      summary=sourcing_profile(article, items, readings))
+
+
+def _source_text(text: str, item: Attribution) -> str:
+    """What the source says, to read its type and speaker: its fragments, or for "which" and
+    "who" the name they stand for ("Damascus, which rejected…")."""
+    said = ", ".join(text[s.start:s.end] for s in item.source)
+    if said.strip().lower() in RELATIVE_PRONOUNS:
+        return antecedent(text, item.source[0].start) or said
+    return said
 
 
 def _build(config: Mapping[str, Any]) -> AttributionsComponent:

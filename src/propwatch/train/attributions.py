@@ -36,6 +36,7 @@ class AttributionConfig:
     iterations: int = 150
     min_cue_count: int = 3
     o_threshold: float | None = 0.8  # posterior decoding (None: Viterbi); chosen on fold 0
+    parse_sources: bool = True  # sources by dependency parse where the tagger found none
     limit: int | None = None  # train on the first N training articles only (smoke tests)
 
 
@@ -90,7 +91,8 @@ def train_attributions(data: str | None, out: Path, config: AttributionConfig = 
     version = f"{VERSION_PREFIX}-{'enc' + str(config.dims) if config.dims else 'lex'}-v1"
     meta = {"version": version, "encoder": encoder.version if encoder else None,
             "cue_lexicon": sorted(cues), "config": asdict(config),
-            "decoding": {"o_threshold": config.o_threshold},
+            "decoding": {"o_threshold": config.o_threshold,
+                         "parse_sources": config.parse_sources},
             "trained_on": f"PolNeAR train, {len(train)} articles"
                           + (f" (fold {config.held_out} of {config.folds} held out)" if held
                              else ""),
