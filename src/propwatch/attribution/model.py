@@ -119,10 +119,11 @@ class AttributionTagger:
         decoding: a token is outside every role only when P(O) reaches the threshold, else it
         takes its likeliest role (recall for precision; chosen on held-out PolNeAR)."""
         tagger = self._tagger
-        tags = tagger.tag(rows)
         threshold = self.meta.get("decoding", {}).get("o_threshold")
         if threshold is None:
+            tags = tagger.tag(rows)
             return tags, [tagger.marginal(t, i) for i, t in enumerate(tags)]
+        tagger.set(rows)  # marginals only: no Viterbi pass
         roles = [label for label in tagger.labels() if label != "O"]
         out, scores = [], []
         for i in range(len(rows)):

@@ -93,6 +93,8 @@ def token_features(paragraph: Paragraph, cues: frozenset[str],
     words = [t.text.lower() for t in tokens]
     shapes = [_shape(t.text) for t in tokens]
     rows: list[dict[str, float | str]] = []
+    states = hidden.tolist() if hidden is not None else None  # floats, not numpy scalars
+    names = [f"h{k}" for k in range(hidden.shape[1])] if hidden is not None else []
     for i, word in enumerate(words):
         row: dict[str, float | str] = {"bias": 1.0, "w": word, "s3": word[-3:], "sh": shapes[i],
                                        "q": quotes[i], "cue": float(word in cues)}
@@ -106,8 +108,8 @@ def token_features(paragraph: Paragraph, cues: frozenset[str],
                 row[f"q{d}"] = quotes[j]
                 row[f"cue{d}"] = float(words[j] in cues)
                 row[f"sh{d}"] = shapes[j]
-        if hidden is not None:
-            row.update({f"h{k}": float(v) for k, v in enumerate(hidden[i])})
+        if states is not None:
+            row.update(zip(names, states[i]))
         rows.append(row)
     return rows
 
