@@ -71,7 +71,7 @@ def test_attribution_training_smoke_writes_a_model_the_component_loads(tmp_path)
         pytest.skip("no PolNeAR under PROPWATCH_DATA (CI sets PROPWATCH_DATA=../shared/data)")
     meta = train_attributions(data, tmp_path / "m", AttributionConfig(dims=0, limit=8,
                                                                       iterations=10))
-    assert meta["held_out"]["articles"] > 100 and meta["decoding"] == {"o_threshold": 0.8}
+    assert meta["held_out"]["articles"] > 100 and meta["decoding"] == {"o_threshold": 0.8, "parse_sources": True}
     assert meta["held_out"]["attributions"][0]["predicted"] > 0
     tagger = AttributionTagger(tmp_path / "m")
     assert tagger.encoder is None and tagger.cues

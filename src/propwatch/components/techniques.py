@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from ..detect import get_detector
+from ..detect.words import whole_word_spans
 from ..doc import TECHNIQUES, Document, Layer, technique_layer
 from ..errors import UsageError
 from ..pipeline.component import ComponentSpec, Shared
 
 
 class TechniquesComponent:
-    """Wraps a detector: its spans, minus any that touch boilerplate, as the techniques layer."""
+    """Wraps a detector: its spans on whole words (the registered detectors decode them so;
+    this holds for any detector), minus any that touch boilerplate, as the techniques layer."""
 
     name = "techniques.v1"
     layer = TECHNIQUES
@@ -24,7 +26,7 @@ class TechniquesComponent:
 
     def __call__(self, doc: Document, shared: Shared) -> Layer:
         article = doc.article
-        spans = [s for s in self.detector.detect(article, shared)
+        spans = [s for s in whole_word_spans(article.text, self.detector.detect(article, shared))
                  if not article.is_boilerplate(s.start, s.end)]
         return technique_layer(article, spans, self.version, self.name)
 

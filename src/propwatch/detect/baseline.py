@@ -25,6 +25,7 @@ from .linear import LinearModel
 from .calibration import calibrate
 from .labels import pick_labels
 from .tokens import trim
+from .words import merge_overlaps, whole_words
 
 NAME = "baseline"
 VERSION = "baseline-crf-v1"
@@ -47,18 +48,21 @@ class TaggedSentence:
 def spans_from_probabilities(text: str, token_offsets: Sequence[tuple[int, int]],
                              inside: Sequence[float], threshold: float
                              ) -> list[tuple[int, int, float]]:
-    """Maximal runs of tokens with ``inside >= threshold``, trimmed to the PTC rule, with the
-    run's mean probability as its score."""
-    found, run = [], []
+    """Maximal runs of tokens with ``inside >= threshold``, on whole words and trimmed to the
+    PTC rule, with the run's mean probability as its score (runs that overlap once widened to
+    whole words are joined)."""
+    runs, run = [], []
     for j, p in enumerate(list(inside) + [0.0]):
         if p >= threshold:
             run.append(j)
         elif run:
-            start, end = trim(text, token_offsets[run[0]][0], token_offsets[run[-1]][1])
+            start, end = trim(text, *whole_words(text, token_offsets[run[0]][0],
+                                                 token_offsets[run[-1]][1]))
             if end > start:
-                found.append((start, end, float(np.mean([inside[k] for k in run]))))
+                runs.append((start, end, run))
             run = []
-    return found
+    return [(start, end, float(np.mean([inside[k] for i in members for k in runs[i][2]])))
+            for start, end, members in merge_overlaps([(s, e) for s, e, _ in runs])]
 
 
 class BaselineDetector:

@@ -25,12 +25,12 @@ from ..techniques import LABELS, describe
 from .calibration import calibrate
 from .labels import pick_labels
 from .tokens import Sentence, split_sentences, trim
+from .words import merge_overlaps, whole_words
 
 NAME = "transformer"
 VERSION = "minilm-l6-ptc-v3"
 LABELS_BIO = ("O", "B", "I")
 MAX_TOKENS = 254  # subwords per window, plus [CLS] and [SEP]
-_WORD_CHAR = re.compile(r"\w")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -183,15 +183,6 @@ def boost_repetition(probs: np.ndarray, earlier: Sequence[bool], factor: float) 
     probs = probs.copy()
     probs[np.asarray(earlier, dtype=bool), LABELS.index("Repetition")] *= factor
     return probs / probs.sum(axis=1, keepdims=True)
-
-
-def _widen_to_words(text: str, start: int, end: int) -> tuple[int, int]:
-    """Spans start and end on word edges: a run that stops inside a word takes all of it."""
-    while start > 0 and _WORD_CHAR.match(text[start - 1]) and _WORD_CHAR.match(text[start]):
-        start -= 1
-    while end < len(text) and _WORD_CHAR.match(text[end]) and _WORD_CHAR.match(text[end - 1]):
-        end += 1
-    return start, end
 
 
 def _drop_cut_words(text: str, start: int, end: int) -> tuple[int, int]:
@@ -414,20 +405,27 @@ class TransformerDetector:
         threshold = d.threshold if threshold is None else threshold
         encoded = encoded or self.encode(article)
         text = article.text
-        found = []
         if len(encoded.crf) != len(encoded.windows):
             raise ValueError("spans need the CRF marginals: encode(article) without tag=False")
+        pieces = []  # (start, end, [inside, tagger and CRF summed over the run, its length])
         for window, tagger, crf in zip(encoded.windows, encoded.tagger, encoded.crf):
             inside = d.tagger_weight * tagger + (1.0 - d.tagger_weight) * crf
             for run in decode_runs(inside, threshold, threshold + d.keep_margin, d.merge_gap,
                                    d.bridge_floor, d.max_span):
                 start, end = window.offsets[run[0]][0], window.offsets[run[-1]][1]
-                start, end = _drop_cut_words(text, *_widen_to_words(text, start, end))
+                start, end = _drop_cut_words(text, *whole_words(text, start, end))
                 start, end = _take_in_quotes(text, *trim(text, start, end))
+                start, end = whole_words(text, start, end)  # dropping a word may land in one
                 if end > start:
-                    evidence = (f"MiniLM tagger {float(np.mean(tagger[run])):.2f}, "
-                                f"CRF {float(np.mean(crf[run])):.2f}")
-                    found.append((start, end, float(np.mean(inside[run])), evidence))
+                    pieces.append((start, end, [float(inside[run].sum()),
+                                                float(tagger[run].sum()),
+                                                float(crf[run].sum()), len(run)]))
+        found = []
+        # two runs that end and begin in one word overlap once widened: they become one span
+        for start, end, members in merge_overlaps([(s, e) for s, e, _ in pieces]):
+            total, tag_sum, crf_sum, count = np.sum([pieces[i][2] for i in members], axis=0)
+            evidence = f"MiniLM tagger {tag_sum / count:.2f}, CRF {crf_sum / count:.2f}"
+            found.append((start, end, float(total / count), evidence))
         return found
 
     def spans_at_thresholds(self, article: Article, thresholds: Sequence[float]

@@ -13,6 +13,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..detect import Detector, get_detector
+from ..detect.words import count_cut
 from ..doc import merge_ranges
 from ..errors import InputError
 from .ptc import LabelRow, load_split, read_article_file, read_labels
@@ -27,6 +28,7 @@ class Evaluation:
     si: PRF
     tc: TCScore
     seconds: float
+    cut_spans: int = 0  # predicted spans that begin or end inside a word (should stay 0)
 
 
 def evaluate_detector(*, split: str = "dev", data: str | None = None,
@@ -43,8 +45,10 @@ def evaluate_detector(*, split: str = "dev", data: str | None = None,
         gold_si[row.article_id].append((row.start, row.end))
         by_article[row.article_id].append(row)
     predicted_si, predicted_tc = {}, []
+    cut = 0
     for n, article in enumerate(loaded.articles, 1):
         predicted_si[article.id] = [(s.start, s.end) for s in detector.detect(article)]
+        cut += count_cut(article.text, predicted_si[article.id])
         rows = by_article.get(article.id, [])
         offsets = [(r.start, r.end) for r in rows]
         for (start, end), label in zip(offsets, detector.classify(article, offsets)):
@@ -54,7 +58,7 @@ def evaluate_detector(*, split: str = "dev", data: str | None = None,
     return Evaluation(detector.version, split, len(loaded.articles),
                       score_si(predicted=predicted_si, gold=gold_si),
                       score_tc(predicted=predicted_tc, gold=gold_tc),
-                      round(time.perf_counter() - began, 2))
+                      round(time.perf_counter() - began, 2), cut)
 
 
 def threshold_table(*, split: str = "dev", data: str | None = None,
@@ -86,7 +90,7 @@ def span_calibration(*, split: str = "dev", data: str | None = None,
     of the raw scores, ECE after an isotonic map cross-fitted over two halves of the split,
     and the map fitted on the whole split (to store with the artifact)."""
 
-    from .eval.scores import expected_calibration_error, isotonic_fit
+    from .scores import expected_calibration_error, isotonic_fit
 
     detector = detector or get_detector()
     loaded = load_split(split, data)
