@@ -465,11 +465,12 @@ def _v2_answer(with_techniques=True):
         layers["techniques"] = {"component": "techniques.v1", "version": "test-det", "kind": "span",
                                 "summary": {"spans": 1, "techniques": {"Loaded_Language": 1}, "covered_characters": 10, "coverage": 0.2},
                                 "items": [_sp("evil traitors", "Loaded_Language", 0.8, reason="r")]}
-    layers["attributions"] = {"component": "attributions.v1", "version": "rules-1", "kind": "attribution",
-                              "summary": {"records": 1, "named": 0},
-                              "items": [{"source": _sp("the minister", "source", 1.0), "cue": _sp("said", "cue", 1.0),
-                                         "content": [_sp("They are evil traitors and 🐍 cowards,", "content", 0.9)],
-                                         "speaker": None, "source_type": "government", "cites": None, "score": 0.9}]}
+    # a plugin's layer of records made of spans (the attributions layer has its own panel)
+    layers["quotes"] = {"component": "quotes.v1", "version": "rules-1", "kind": "quote",
+                        "summary": {"records": 1, "named": 0},
+                        "items": [{"source": _sp("the minister", "source", 1.0), "cue": _sp("said", "cue", 1.0),
+                                   "content": [_sp("They are evil traitors and 🐍 cowards,", "content", 0.9)],
+                                   "speaker": None, "source_type": "government", "cites": None, "score": 0.9}]}
     layers["claims"] = {"component": "claims.v1", "version": "c-2", "kind": "span", "summary": {"spans": 1},
                         "items": [_sp("Officials agreed", "claim", 0.55)]}
     layers["empty_one"] = {"component": "e.v1", "version": "0", "kind": "span", "summary": {}, "items": []}
@@ -487,9 +488,9 @@ def test_every_layer_gets_a_panel_underlines_and_a_toggle(page, server):
     expect(page.locator(".panel")).to_contain_text("test-det")
     secs = page.locator(".panel section.layer")
     expect(secs).to_have_count(3)
-    att = page.locator('section.layer[data-layer="attributions"]')
-    expect(att.locator("h2")).to_contain_text("attributions")
-    expect(att).to_contain_text("attributions.v1")
+    att = page.locator('section.layer[data-layer="quotes"]')
+    expect(att.locator("h2")).to_contain_text("quotes")
+    expect(att).to_contain_text("quotes.v1")
     expect(att).to_contain_text("rules-1")
     expect(att.locator(".layerlist li")).to_have_count(3)
     expect(att.locator(".layerlist")).to_contain_text("cue")
@@ -498,18 +499,18 @@ def test_every_layer_gets_a_panel_underlines_and_a_toggle(page, server):
     # underlined text per layer
     under = page.evaluate("""() => { const o = {}; for (const e of document.querySelectorAll('#pw-text .ly.on'))
         { for (const l of e.dataset.ly.split(' ')) { o[l] = (o[l] || '') + e.textContent; } } return o; }""")
-    assert under["attributions"] == "They are evil traitors and 🐍 cowards," + "the minister" + "said", under
+    assert under["quotes"] == "They are evil traitors and 🐍 cowards," + "the minister" + "said", under
     assert under["claims"] == "Officials agreed"
     deco = page.locator("#pw-text .ly.on").first.evaluate("e => getComputedStyle(e).textDecorationStyle")
     assert deco == "dotted"
-    # toggle off: no underline for attributions; claims stays
+    # toggle off: no underline for quotes; claims stays
     box = att.locator("input[type=checkbox]")
     box.uncheck()
-    expect(page.locator('#pw-text .ly.on[data-ly~="attributions"]')).to_have_count(0)
+    expect(page.locator('#pw-text .ly.on[data-ly~="quotes"]')).to_have_count(0)
     expect(page.locator('#pw-text .ly.on[data-ly~="claims"]')).to_have_count(1)
-    assert page.locator('#pw-text .ly[data-ly~="attributions"]').first.evaluate("e => getComputedStyle(e).textDecorationLine") == "none"
+    assert page.locator('#pw-text .ly[data-ly~="quotes"]').first.evaluate("e => getComputedStyle(e).textDecorationLine") == "none"
     box.check()
-    expect(page.locator('#pw-text .ly.on[data-ly~="attributions"]')).to_have_count(5)
+    expect(page.locator('#pw-text .ly.on[data-ly~="quotes"]')).to_have_count(5)
     # technique toggles still work; popup still works
     page.locator("#pw-text mark.seg").first.hover()
     expect(page.locator("#pw-pop")).to_be_visible()
@@ -544,3 +545,175 @@ def test_api_docs_render_under_their_csp(page, server, path, ready):
     # ReDoc's "powered by" logo comes from its CDN: blocked on purpose (nothing loads from
     # another origin); every other violation is a console error that fails the test
     assert_clean(page, allow=("https://cdn.redoc.ly/redoc/logo-mini.svg",))
+
+
+# ------------------------------------------------------------------ who says what
+
+FILLER = "".join(f"Paragraph {n} of background, with nothing quoted in it.\n" for n in range(60))
+WHO_TEXT = (FILLER + "🌾 \"They are evil traitors,\" the minister said. A military source told "
+            "reporters the 🐍 convoy left. It is reported that 300 trucks waited. The port "
+            "shipped 2 million tonnes in April.")
+ROLES = ("source", "cue", "content")
+
+
+def _at(phrase: str) -> dict:
+    """A fragment of WHO_TEXT in the API's JSON form (code-point offsets, as Python counts)."""
+    start = WHO_TEXT.index(phrase)
+    return {"start": start, "end": start + len(phrase), "text": phrase}
+
+
+WHO = {  # speaker button -> the text each role must light
+    "the minister": {"source": "the minister", "cue": "said", "content": "\"They are evil traitors,\""},
+    "A military source": {"source": "A military source", "cue": "told", "content": "the 🐍 convoy left"},
+    "(no source)": {"source": "", "cue": "It is reported", "content": "300 trucks waited"},
+}
+CLAIM = "The port shipped 2 million tonnes in April."
+
+
+def _who_items() -> list[dict]:
+    return [{"source": [_at(w["source"])] if w["source"] else [], "cue": [_at(w["cue"])],
+             "content": [_at(w["content"])], "speaker": None, "source_type": kind, "cites": None,
+             "score": 0.9}
+            for w, kind in zip(WHO.values(), ("government", "anonymous", "none"))]
+
+
+def _who_summary() -> dict:
+    claim = _at(CLAIM)
+    return {"attributions": 3, "by_type": {"government": 1, "anonymous": 1, "none": 1},
+            "attributed_share": 0.2, "anonymous_share": 0.05, "state_affiliated_outlets": [],
+            "unattributed_claims": [{"start": claim["start"], "end": claim["end"]}]}
+
+
+def lit(page: Page) -> dict[str, str]:
+    """Role -> the text of the pieces of the article lit with its class, in text order."""
+    return page.evaluate("""() => { const o = {};
+        for (const r of ['source', 'cue', 'content', 'claim']) {
+            o[r] = [...document.querySelectorAll('#pw-text .hl-' + r)].map(e => e.textContent).join(''); }
+        return o; }""")
+
+
+def check_who_says_what(page: Page) -> None:
+    """The "Who says what" panel on the page (web UI or report): each speaker lights its source,
+    cue and content, in three distinct styles, and scrolls to them; pressing again clears,
+    another replaces; claims light too; it all works from the keyboard."""
+    panel = page.locator('section.layer[data-layer="attributions"]')
+    expect(panel.locator("h2")).to_contain_text("Who says what")
+    expect(panel.locator("li.speaker")).to_have_count(3)
+    expect(panel.locator("li.speaker.anon")).to_have_count(2)  # anonymous and no source
+    expect(panel.locator('li.speaker[data-type="anonymous"] .stype')).to_have_text("⚠ anonymous")
+    expect(panel.locator('li.speaker[data-type="none"] .stype')).to_have_text("⚠ no source")
+    for role in (*ROLES, "claim"):  # the legend shows each style
+        expect(panel.locator(f".hl-legend .hl-{role}")).to_be_visible()
+    none = {"source": "", "cue": "", "content": "", "claim": ""}
+
+    soldier = panel.locator("button.who", has_text="A military source")
+    expect(soldier).to_have_attribute("aria-pressed", "false")
+    soldier.click()
+    expect(soldier).to_have_attribute("aria-pressed", "true")
+    assert lit(page) == {**none, **WHO["A military source"]}
+    expect(page.locator("#pw-text .hl-source").first).to_be_in_viewport()  # scrolled to it
+    styles = page.evaluate("""() => Object.fromEntries(['source', 'cue', 'content'].map(r => {
+        const s = getComputedStyle(document.querySelector('#pw-text .hl-' + r));
+        return [r, [s.outlineStyle, s.textDecorationLine + ' ' + s.textDecorationColor,
+                    s.boxShadow, s.backgroundColor]]; }))""")
+    assert styles["source"][0] == "solid"            # a box round the source
+    assert "underline" in styles["cue"][1]           # the cue underlined
+    assert styles["content"][2] != "none"            # a bar under the content
+    assert len({tuple(v) for v in styles.values()}) == 3, styles
+    page.screenshot(path=str(SHOTS / f"who-{page.url.split(':')[0]}.png"))
+
+    soldier.click()  # again: cleared
+    expect(soldier).to_have_attribute("aria-pressed", "false")
+    assert lit(page) == none
+
+    minister = panel.locator("li.speaker", has_text="the minister").locator("ol button")
+    minister.click()  # one statement
+    assert lit(page) == {**none, **WHO["the minister"]}
+    soldier.click()  # another replaces it
+    expect(minister).to_have_attribute("aria-pressed", "false")
+    assert lit(page) == {**none, **WHO["A military source"]}
+
+    claim = panel.locator("button.claim")
+    expect(claim).to_have_text(CLAIM)
+    claim.click()
+    assert lit(page) == {**none, "claim": CLAIM}
+
+    nobody = panel.locator("button.who", has_text="(no source)")
+    nobody.focus()
+    page.keyboard.press("Enter")
+    expect(nobody).to_have_attribute("aria-pressed", "true")
+    assert lit(page) == {**none, **WHO["(no source)"]}
+    page.keyboard.press("Space")
+    assert lit(page) == none
+    assert page.locator("#pw-text").text_content() == WHO_TEXT  # offsets untouched
+
+
+def test_who_says_what_in_the_web_ui(page, server):
+    layers = {"techniques": {"component": "techniques.v1", "version": "test-det", "kind": "span",
+                             "summary": {"spans": 1, "techniques": {"Name_Calling,Labeling": 1},
+                                         "covered_characters": 13, "coverage": 0.01},
+                             "items": [{**_at("evil traitors"), "label": "Name_Calling,Labeling",
+                                        "score": 0.8}]},
+              "attributions": {"component": "attributions.v1", "version": "crf-test",
+                               "kind": "attribution", "summary": _who_summary(),
+                               "items": _who_items()}}
+    answer = {"schema_version": 2, "id": "w", "source": None, "title": "Who", "outlet": None,
+              "url": None, "published": None, "layers": layers, "boilerplate": [],
+              "text": WHO_TEXT}
+    page.route("**/api/analyze", lambda route: route.fulfill(
+        status=200, content_type="application/json", body=json.dumps(answer)))
+    analyze(page, server, WHO_TEXT)
+    expect(page.locator("#pw-text mark.seg")).to_have_text("evil traitors")
+    check_who_says_what(page)
+    assert_clean(page)
+
+
+def test_who_says_what_in_the_html_report(page, tmp_path):
+    from propwatch import doc as d
+    from propwatch.render.report import render_html
+
+    def spans(fragments, role):
+        return tuple(d.Span(f["start"], f["end"], role) for f in fragments)
+
+    article = d.Article(id="who", text=WHO_TEXT, title="Who")
+    items = tuple(d.Attribution(source=spans(i["source"], "source"), cue=spans(i["cue"], "cue"),
+                                content=spans(i["content"], "content"),
+                                source_type=i["source_type"])
+                  for i in _who_items())
+    traitors = _at("evil traitors")
+    doc = d.Document(article, (
+        d.technique_layer(article, [d.Span(traitors["start"], traitors["end"],
+                                           "Name_Calling,Labeling", 0.8)], "test-det"),
+        d.Layer("attributions", "attributions.v1", "crf-test", items, kind="attribution",
+                summary=_who_summary())))
+    path = tmp_path / "who.html"
+    path.write_text(render_html(doc), encoding="utf-8")
+    page.goto(path.as_uri())
+    expect(page.locator("#pw-text mark.seg")).to_have_text("evil traitors")
+    check_who_says_what(page)
+    page.keyboard.press("Escape")  # in the report, Escape clears the marks too
+    assert_clean(page)
+
+
+def test_who_says_what_from_the_real_component(page, server):
+    """Ticked, the analyze page asks for attributions; the first statement lights exactly the
+    fragments the API gives for it."""
+    text = ("Grain prices rose 40% in May. \"The blockade is strangling us,\" a port official "
+            "told reporters. The port of Odesa shipped 2 million tonnes in April.")
+    api = page.request.post(f"{server}/api/analyze?with=attributions",
+                            data=json.dumps({"text": text}),
+                            headers={"Content-Type": "application/json"}).json()
+    items = api["layers"]["attributions"]["items"]
+    assert items, "the port official is quoted"
+    page.goto(f"{server}/#/analyze")
+    page.get_by_label("Article text").fill(text)
+    page.get_by_label("Also show who says what").check()
+    page.get_by_role("button", name="Analyze", exact=True).click()
+    panel = page.locator('section.layer[data-layer="attributions"]')
+    expect(panel.locator("li.speaker").first).to_be_visible()
+    panel.locator("li.speaker").first.locator("ol button").first.click()
+    shown = lit(page)
+    for role in ROLES:
+        assert shown[role] == "".join(f["text"] for f in items[0][role]), role
+    assert "".join(shown[r] for r in ROLES)  # something is lit
+    assert_clean(page)

@@ -7,7 +7,9 @@ without one, or whose component is not installed here, get ``GenericRenderer``.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterable, Mapping
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -32,6 +34,24 @@ class LayerRenderer(Protocol):
     def json(self, doc: Document, layer: Layer) -> dict[str, Any]:
         """The layer in JSON (``layers.NAME`` of ``--format json`` and the API)."""
         ...
+
+
+def pointed(doc: Document, layer: Layer) -> tuple[Span, ...]:
+    """The ranges of the text that the layer's HTML panel points at (``data-hl`` on its
+    buttons, which light them in the text), from its renderer's optional ``pointed(doc,
+    layer)``; () for a renderer without one. The report cuts the text at each of them, so a
+    click lights exactly ``[start, end)``."""
+    ranges = getattr(renderer_for(layer), "pointed", None)
+    return tuple(ranges(doc, layer)) if ranges is not None else ()
+
+
+def pointer_attrs(roles: Mapping[str, Iterable[tuple[int, int]]]) -> str:
+    """The attributes of a panel button that lights ranges of the text when pressed:
+    ``data-hl`` maps each role (a CSS class ``hl-ROLE`` in the text: source, cue, content,
+    claim) to its ``[start, end)`` ranges, every one of them among the layer's ``pointed``."""
+    data = {role: [[int(a), int(b)] for a, b in ranges] for role, ranges in roles.items()}
+    return (f'aria-pressed="false" data-hl="'
+            f'{esc(json.dumps({r: v for r, v in data.items() if v}, separators=(",", ":")))}"')
 
 
 def excerpt(text: str, limit: int = 60) -> str:

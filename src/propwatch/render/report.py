@@ -18,7 +18,7 @@ from ..doc import Analysis, Span, merge_ranges
 from ..techniques import TECHNIQUES, Technique, describe
 from .htmlkit import esc, esc_text, json_for_script, page, safe_href, unique_names
 from .layers import excerpt as _excerpt
-from .layers import renderer_for, term_safe
+from .layers import pointed, renderer_for, term_safe
 
 if TYPE_CHECKING:  # rich is imported lazily: only the terminal view needs it
     from rich.console import Console
@@ -78,12 +78,22 @@ class _Segment:
     boilerplate: bool
     ends: tuple[int, ...]  # spans whose last character is in this segment
     marks: tuple[int, ...] = ()  # spans of other layers (indices into ``_other_spans``)
+    points: tuple[int, ...] = ()  # ranges panels point at (indices into ``_pointed``)
 
 
 def _other_spans(analysis: Analysis) -> list[tuple[str, Span]]:
     """(layer name, span) for the spans of every layer but techniques, in text order."""
     return sorted(((layer.name, span) for layer in analysis.layers
                    if layer.name != TECHNIQUES_LAYER for span in layer.spans()),
+                  key=lambda item: (item[1].start, item[1].end, item[0]))
+
+
+def _pointed(analysis: Analysis) -> list[tuple[str, Span]]:
+    """(layer name, range) for every range a layer's panel points at (``layers.pointed``)."""
+    size = len(analysis.article.text)
+    return sorted({(layer.name, span.start, span.end): (layer.name, span)
+                   for layer in analysis.layers if layer.name != TECHNIQUES_LAYER
+                   for span in pointed(analysis, layer) if span.end <= size}.values(),
                   key=lambda item: (item[1].start, item[1].end, item[0]))
 
 
@@ -103,12 +113,15 @@ def _segments(analysis: Analysis) -> list[_Segment]:
     boiler = merge_ranges(analysis.article.boilerplate)
     starts, ends = _boundaries(analysis.spans)
     other_starts, other_ends = _boundaries([span for _, span in _other_spans(analysis)])
-    cuts = {0, len(text)} | set(starts) | set(ends) | set(other_starts) | set(other_ends)
+    point_starts, point_ends = _boundaries([span for _, span in _pointed(analysis)])
+    cuts = ({0, len(text)} | set(starts) | set(ends) | set(other_starts) | set(other_ends)
+            | set(point_starts) | set(point_ends))
     for start, end in boiler:
         cuts.update((start, end))
     ordered = sorted(cuts)
     active: set[int] = set()
     marked: set[int] = set()
+    pointing: set[int] = set()
     out: list[_Segment] = []
     b = 0
     for a, z in zip(ordered, ordered[1:]):
@@ -116,11 +129,13 @@ def _segments(analysis: Analysis) -> list[_Segment]:
         active.update(starts.get(a, ()))
         marked.difference_update(other_ends.get(a, ()))
         marked.update(other_starts.get(a, ()))
+        pointing.difference_update(point_ends.get(a, ()))
+        pointing.update(point_starts.get(a, ()))
         while b < len(boiler) and boiler[b][1] <= a:
             b += 1
         in_boiler = b < len(boiler) and boiler[b][0] <= a
         out.append(_Segment(a, z, tuple(sorted(active)), in_boiler, tuple(sorted(ends.get(z, ()))),
-                            tuple(sorted(marked))))
+                            tuple(sorted(marked)), tuple(sorted(pointing))))
     return out
 
 
@@ -281,11 +296,15 @@ def render_html(analysis: Analysis, *, index_href: str | None = None) -> str:
     others = _other_spans(analysis)
     for seg in _segments(analysis):
         chunk = esc_text(text[seg.start : seg.end])
+        # data-m: the ranges a panel points at here (a click there lights them)
+        point = f' data-m="{" ".join(map(str, seg.points))}"' if seg.points else ""
         if seg.marks:  # spans of other layers: underlined, toggled per layer
             names = sorted({others[k][0] for k in seg.marks})
             tip = "\n".join(f"{others[k][0]}: {others[k][1].label}" for k in seg.marks)
-            chunk = (f'<span class="ly" data-ly="{esc(" ".join(names))}" title="{esc(tip)}">'
-                     f"{chunk}</span>")
+            chunk = (f'<span class="ly" data-ly="{esc(" ".join(names))}" title="{esc(tip)}"'
+                     f"{point}>{chunk}</span>")
+        elif point:
+            chunk = f"<span{point}>{chunk}</span>"
         if seg.spans:
             colors = [techs[span_tech[i]].color for i in seg.spans]
             tip = "\n\n".join(
@@ -337,6 +356,8 @@ def render_html(analysis: Analysis, *, index_href: str | None = None) -> str:
             }
             for i, s in enumerate(spans)
         ],
+        # what each data-m index in the text stands for: [layer, start, end]
+        "points": [[name, span.start, span.end] for name, span in _pointed(analysis)],
     }
     title = article.title or article.id
     coverage = float(summary["coverage"])

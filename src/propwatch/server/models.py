@@ -35,7 +35,9 @@ class AnalyzeRequest(BaseModel):
     text: str = Field(description="The article text; offsets in the answer count its characters.")
     title: Optional[str] = None
     outlet: Optional[str] = None
-    published: Optional[str] = Field(None, description="A date, e.g. 2023-05-04 or 4 May 2023.")
+    published: Optional[str] = Field(None, description=(
+        "A date, or date and time with its zone: 2023-05-04, 2023-05-04T10:15:00+02:00, "
+        "4 May 2023 10:15 GMT. Kept at the precision and in the zone given (ISO 8601)."))
     url: Optional[str] = None
     id: Optional[str] = Field(None, description="The article id in the answer (default 'text').")
 
@@ -136,6 +138,24 @@ class StatsOut(BaseModel):
     timeline: list[TimelineRow]
 
 
+class SourcingRow(BaseModel):
+    """How one outlet sourced its articles in one period (``Store.sourcing()``)."""
+
+    outlet: str | None = Field(description="null for articles with no outlet.")
+    period: str | None = Field(description="YYYY-MM (by=month), YYYY (by=year); null for "
+                                           "by=all and for undated articles.")
+    articles: int = Field(description="Articles with an attributions layer.")
+    attributions: int
+    attributed_share: float = Field(description="Mean share of an article's text that is "
+                                                "attributed content.")
+    anonymous_share: float = Field(description="Mean share in content from anonymous sources.")
+    articles_citing_state_outlets: int = Field(description="Articles citing a state-affiliated "
+                                                           "outlet.")
+    by_type: dict[str, int] = Field(description="Attributions per source type (named_person, "
+                                                "named_organisation, government, outlet, "
+                                                "anonymous, none); zeros left out.")
+
+
 class ReuseLinkOut(BaseModel):
     a: str
     a_start: int
@@ -157,6 +177,11 @@ class ClusterOut(BaseModel):
     origin: Optional[str]
     members: list[PassageOut]
     origin_note: Optional[str] = None
+    origin_basis: str | None = Field(None, description=(
+        "How the origin was found: 'earliest' (every member dated), 'earliest dated; N "
+        "undated', 'tie' or 'undated' (origin null)."))
+    origin_confidence: float | None = Field(None, description=(
+        "Confidence in the origin, 0 to 1 (0 when origin is null)."))
 
 
 class HealthOut(BaseModel):

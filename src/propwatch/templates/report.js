@@ -1,4 +1,5 @@
-/* propwatch report: technique toggles, span popups and the span list. No network, no eval. */
+/* propwatch report: technique toggles, span popups, the span list, and panel buttons that
+   point at the text (who says what). No network, no eval. */
 (function () {
   "use strict";
   var root = document.documentElement;
@@ -20,6 +21,19 @@
   });
   var markIndex = new Map();
   marks.forEach(function (m, k) { markIndex.set(m, k); });
+
+  /* One way to light pieces of the text, for every kind of highlight: each call replaces
+     what the previous one lit. pairs: [[element, class], ...] */
+  function lighter() {
+    var on = [];
+    return function (pairs) {
+      on.forEach(function (p) { p[0].classList.remove(p[1]); });
+      on = pairs.slice();
+      on.forEach(function (p) { p[0].classList.add(p[1]); });
+    };
+  }
+
+  function reveal(el) { el.scrollIntoView({ behavior: "smooth", block: "center" }); }
 
   function background(colors) {
     var unique = colors.filter(function (c, k) { return colors.indexOf(c) === k; });
@@ -71,7 +85,7 @@
   pop.setAttribute("role", "tooltip");
   pop.hidden = true;
   document.body.appendChild(pop);
-  var current = null, pinned = false, hideTimer = 0, lit = [];
+  var current = null, pinned = false, hideTimer = 0, lightSpans = lighter();
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -81,9 +95,9 @@
   }
 
   function light(ids) {
-    lit.forEach(function (m) { m.classList.remove("hl"); });
-    lit = [];
-    ids.forEach(function (i) { spanMarks[i].forEach(function (m) { m.classList.add("hl"); lit.push(m); }); });
+    var pairs = [];
+    ids.forEach(function (i) { spanMarks[i].forEach(function (m) { pairs.push([m, "hl"]); }); });
+    lightSpans(pairs);
   }
 
   function fill(ids) {
@@ -187,7 +201,7 @@
     if (pinned && !pop.contains(e.target)) { hide(true); }
   });
   document.addEventListener("keydown", function (e) {
-    if (e.key === "Escape") { hide(true); }
+    if (e.key === "Escape") { hide(true); press(null); }
     if ((e.key === "Enter" || e.key === " ") && e.target.matches && e.target.matches("mark.seg")) {
       e.preventDefault();
       pinned = true;
@@ -205,7 +219,7 @@
       var first = spanMarks[i][0];
       if (!first) { return; }
       e.stopPropagation();
-      first.scrollIntoView({ behavior: "smooth", block: "center" });
+      reveal(first);
       hide(true);
       light([i]);
       setTimeout(function () { if (!pinned) { light([]); } }, 1600);
@@ -215,6 +229,68 @@
     var i = Number(mk.getAttribute("data-i"));
     mk.addEventListener("mouseenter", function () { if (!pinned) { light([i]); } });
     mk.addEventListener("mouseleave", function () { if (!pinned) { light([]); } });
+  });
+
+  /* Panel buttons that point at the text: data-hl maps a role (source, cue, content, claim)
+     to [start, end) ranges of their layer (the section's data-layer). The text is cut at each
+     such range; data-m on a piece lists the ranges it lies under, as indices into D.points
+     ([layer, start, end]). Pressing a button lights its ranges, one class per role, and
+     scrolls to the first; pressing it again, or another, clears or replaces them. */
+  var pieces = {};
+  document.querySelectorAll("#pw-text [data-m]").forEach(function (el) {
+    el.getAttribute("data-m").split(" ").forEach(function (k) {
+      var p = (D.points || [])[Number(k)];
+      if (!p) { return; }
+      var key = p.join(" ");
+      (pieces[key] = pieces[key] || []).push(el);
+    });
+  });
+  var lightRanges = lighter(), pressed = null;
+
+  function targets(button) {
+    var section = button.closest("[data-layer]");
+    var layer = section ? section.getAttribute("data-layer") : "";
+    var hl;
+    try { hl = JSON.parse(button.getAttribute("data-hl")) || {}; } catch (err) { hl = {}; }
+    var pairs = [], first = null, firstAt = Infinity;
+    Object.keys(hl).forEach(function (role) {
+      if (!/^[a-z]+$/.test(role) || !Array.isArray(hl[role])) { return; }
+      hl[role].forEach(function (r) {
+        var found = pieces[[layer, r[0], r[1]].join(" ")] || [];
+        found.forEach(function (el) { pairs.push([el, "hl-" + role]); });
+        if (found.length && r[0] < firstAt) { first = found[0]; firstAt = r[0]; }
+      });
+    });
+    return { pairs: pairs, first: first };
+  }
+
+  function tell(button, message) {  // the panel's live line, for screen readers
+    var section = button.closest("[data-layer]");
+    var status = section && section.querySelector(".hl-status");
+    if (status) { status.textContent = message; }
+  }
+
+  function press(button) {
+    var again = button === pressed;
+    if (pressed) { pressed.setAttribute("aria-pressed", "false"); tell(pressed, ""); }
+    pressed = null;
+    lightRanges([]);
+    if (!button || again) { return; }
+    var lit = targets(button);
+    pressed = button;
+    button.setAttribute("aria-pressed", "true");
+    lightRanges(lit.pairs);
+    tell(button, (lit.first ? "Marked in the text: " : "Not in the text: ")
+      + button.textContent.replace(/\s+/g, " ").trim());
+    if (lit.first) { reveal(lit.first); }
+  }
+
+  document.querySelectorAll("button[data-hl]").forEach(function (b) {
+    b.addEventListener("click", function (e) {
+      e.stopPropagation();
+      hide(true);
+      press(b);
+    });
   });
 
   paint();

@@ -67,7 +67,10 @@ async def analyze(request: Request, runtime: Runtime = Depends(get_runtime),
                   with_: Optional[list[str]] = _WITH,
                   without: Optional[list[str]] = _WITHOUT) -> SafeJSONResponse:
     """The layers of one article (technique spans by default; ``with``/``without`` change the
-    components): exactly what ``propwatch analyze --format json`` writes.
+    components): exactly what ``propwatch analyze --format json`` writes. ``with=attributions``
+    adds who says what: ``layers.attributions`` holds each attribution's source, cue and
+    content fragments with speaker and source type, and its ``summary`` the sourcing profile
+    (shares, source types, state-affiliated outlets, unattributed claims).
 
     Send JSON ``{"text": ..., "title"?, "outlet"?, "published"?, "url"?, "id"?}`` or a
     multipart form with a ``file`` (.txt, .html, .jsonl, .csv; optional metadata fields).

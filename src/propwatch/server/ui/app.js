@@ -17,7 +17,7 @@
 
   const state = {
     analyze: null,         // {analysis, body: () => request init, note}
-    draft: { text: "", title: "", outlet: "", published: "" },
+    draft: { text: "", title: "", outlet: "", published: "", attributions: false },
     file: null,            // File chosen on the analyze page
     articles: new Map(),   // id -> Promise<analysis>
     stats: null,           // {at, promise}
@@ -254,6 +254,41 @@
     })).sort((a, b) => (a.start - b.start) || (a.end - b.end) || a.label.localeCompare(b.label));
   }
 
+  // ------------------------------------------------------------------ attributions (who says what)
+
+  const ROLES = ["source", "cue", "content"];
+  // as in propwatch/render/attributions.py: the reader cannot check these sources
+  const FLAGGED_TYPES = ["anonymous", "none"];
+  const SOURCE_TYPE_NAMES = { named_person: "person", named_organisation: "organisation", government: "government or military",
+    outlet: "news outlet", anonymous: "anonymous", none: "no source" };
+
+  /** One role of an attribution record: its fragments (a list, or one span), valid ones only. */
+  function fragments(v) { return (Array.isArray(v) ? v : v ? [v] : []).filter((f) => isSpanLike(f) && f.end > f.start); }
+
+  /** [[start, end]] of the summary's unattributed claims (code points). */
+  function unattributedClaims(summary) {
+    const found = summary && Array.isArray(summary.unattributed_claims) ? summary.unattributed_claims : [];
+    return found.filter((c) => isSpanLike(c) && c.end > c.start).map((c) => [c.start, c.end]);
+  }
+
+  /** The ranges a layer's panel points at: an attribution layer's fragments and claims. */
+  function pointedRanges(ly) {
+    if (ly.kind !== "attribution") { return []; }
+    const seen = new Map();
+    for (const r of ly.records) {
+      if (!r || typeof r !== "object") { continue; }
+      for (const role of ROLES) { for (const f of fragments(r[role])) { seen.set(f.start + " " + f.end, [f.start, f.end]); } }
+    }
+    for (const c of unattributedClaims(ly.summary)) { seen.set(c[0] + " " + c[1], c); }
+    return [...seen.values()];
+  }
+
+  /** One line of at most ``limit`` characters. */
+  function excerpt(s, limit) {
+    const flat = String(s).replace(/\s+/g, " ").trim();
+    return flat.length <= limit ? flat : flat.slice(0, limit - 1).trimEnd() + "…";
+  }
+
   /**
    * An analysis as the views read it, from schema_version 1 (technique spans at the top) or 2
    * (one entry per layer under ``layers``): ``spans`` (each with ``technique``), ``summary``,
@@ -282,6 +317,7 @@
         name, component: String(layer.component || name), version: String(layer.version || ""),
         kind: String(layer.kind || ""), summary: layer.summary && typeof layer.summary === "object" ? layer.summary : {},
         spans: layerSpans(name, layer),
+        records: Array.isArray(layer.items) ? layer.items : [],
       }));
     return out;
   }
@@ -299,6 +335,17 @@
   function hidePopup() { if (popOwner) { popOwner.hide(true); } pop.hidden = true; }
 
   // ------------------------------------------------------------------ the highlighted article view
+
+  /** One way to light pieces of the text, for every kind of highlight: each call replaces what
+   * the previous one lit. pairs: [[element, class], ...] */
+  function lighter() {
+    let on = [];
+    return (pairs) => {
+      on.forEach(([el, cls]) => el.classList.remove(cls));
+      on = pairs.slice();
+      on.forEach(([el, cls]) => el.classList.add(cls));
+    };
+  }
 
   function stripes(colors) {
     const unique = colors.filter((c, k) => colors.indexOf(c) === k);
@@ -330,6 +377,11 @@
       }) }));
     const lspans = layers.flatMap((ly) => ly.items.filter((sp) => sp.uEnd > sp.uStart).map((sp) => ({ k: ly.k, sp })));
     const layerShown = layers.map(() => true);
+    // the ranges a panel points at (who says what): the text is cut at each, and its pieces
+    // are kept, so pressing a speaker lights exactly [start, end)
+    const points = layers.flatMap((ly) => pointedRanges(ly).map(([a, b]) => ({ k: ly.k, a, b, uA: toU(a), uB: toU(b) })))
+      .filter((p) => p.uB > p.uA);
+    const pointEls = points.map(() => []);
 
     // segment the text at every span and boilerplate boundary
     const cuts = new Set([0, text.length]);
@@ -345,27 +397,35 @@
       cuts.add(x.sp.uStart); cuts.add(x.sp.uEnd);
       add(lOpens, x.sp.uStart, j); add(lCloses, x.sp.uEnd, j);
     });
+    const pOpens = new Map(), pCloses = new Map();
+    points.forEach((p, j) => {
+      cuts.add(p.uA); cuts.add(p.uB);
+      add(pOpens, p.uA, j); add(pCloses, p.uB, j);
+    });
     const bpDelta = new Map();
     for (const [a, b] of bps) {
       cuts.add(a); cuts.add(b);
       bpDelta.set(a, (bpDelta.get(a) || 0) + 1);
       bpDelta.set(b, (bpDelta.get(b) || 0) - 1);
     }
-    const points = [...cuts].sort((x, y) => x - y);
+    const cutAt = [...cuts].sort((x, y) => x - y);
     const textEl = h("div", { class: "text", id: "pw-text", dir: "auto" });
     const marks = [];
     const segSpans = [];
     const spanMarks = spans.map(() => []);
     const active = new Set();
     const lActive = new Set();
+    const pActive = new Set();
     const lyEls = [];       // [element, layer indices]: the underlined pieces of text
     let inBp = 0;
-    for (let j = 0; j < points.length - 1; j++) {
-      const at = points[j], next = points[j + 1];
+    for (let j = 0; j < cutAt.length - 1; j++) {
+      const at = cutAt[j], next = cutAt[j + 1];
       for (const i of closes.get(at) || []) { active.delete(i); }
       for (const i of opens.get(at) || []) { active.add(i); }
       for (const i of lCloses.get(at) || []) { lActive.delete(i); }
       for (const i of lOpens.get(at) || []) { lActive.add(i); }
+      for (const i of pCloses.get(at) || []) { pActive.delete(i); }
+      for (const i of pOpens.get(at) || []) { pActive.add(i); }
       inBp += bpDelta.get(at) || 0;
       if (next <= at) { continue; }
       const chunk = text.slice(at, next);
@@ -376,6 +436,10 @@
         content = h("span", { class: "ly", "data-l": ks.join(" "), "data-ly": ks.map((k) => layers[k].name).join(" "),
           title: under.map((x) => layers[x.k].name + ": " + x.sp.label).filter((v, n, a) => a.indexOf(v) === n).join("\n"), text: chunk });
         lyEls.push([content, ks]);
+      }
+      if (pActive.size) {
+        if (typeof content === "string") { content = h("span", { text: chunk }); }
+        for (const i of pActive) { pointEls[i].push(content); }
       }
       if (active.size) {
         const ids = [...active].sort((x, y) => x - y);
@@ -437,12 +501,9 @@
     }
 
     // popup behaviour
-    let currentMark = null, pinned = false, hideTimer = 0, lit = [];
-    function light(ids) {
-      lit.forEach((m) => m.classList.remove("hl"));
-      lit = [];
-      ids.forEach((i) => spanMarks[i].forEach((m) => { m.classList.add("hl"); lit.push(m); }));
-    }
+    let currentMark = null, pinned = false, hideTimer = 0;
+    const lightSpans = lighter();
+    function light(ids) { lightSpans(ids.flatMap((i) => spanMarks[i].map((m) => [m, "hl"]))); }
     function fill(ids) {
       pop.textContent = "";
       if (ids.length > 1) { pop.appendChild(h("div", { class: "ph", text: ids.length + " overlapping techniques here" })); }
@@ -618,6 +679,80 @@
       spanSection = h("section", { class: "spans" }, h("details", null, h("summary", null, h("h2", { text: "Spans (" + spans.length + ")" })), ol));
     }
 
+    // ---- panels that point at the text: a button lights its ranges, one class per role
+    const piecesAt = new Map(points.map((p, j) => [p.k + " " + p.a + " " + p.b, pointEls[j]]));
+    const lightRanges = lighter();
+    let pressed = null;
+    /** Press a pointing button (ranges: [{role, a, b}] in code points of layer k): light the
+     * ranges and scroll to the first; pressing it again, or another, clears or replaces them. */
+    function press(button, k, ranges) {
+      const again = button === pressed;
+      if (pressed) { pressed.setAttribute("aria-pressed", "false"); }
+      pressed = null;
+      lightRanges([]);
+      if (!button || again) { return; }
+      const pairs = [];
+      let first = null, firstAt = Infinity;
+      for (const { role, a, b } of ranges) {
+        const els = piecesAt.get(k + " " + a + " " + b) || [];
+        els.forEach((el) => pairs.push([el, "hl-" + role]));
+        if (els.length && a < firstAt) { first = els[0]; firstAt = a; }
+      }
+      pressed = button;
+      button.setAttribute("aria-pressed", "true");
+      lightRanges(pairs);
+      if (first) { first.scrollIntoView({ behavior: "smooth", block: "center" }); }
+      say((first ? "Marked in the text: " : "Not in the text: ") + button.textContent.replace(/\s+/g, " ").trim());
+    }
+    function pointer(cls, k, ranges, ...children) {
+      return h("button", { type: "button", class: "pointer" + (cls ? " " + cls : ""), "aria-pressed": "false",
+        onclick: (e) => { e.stopPropagation(); owner.hide(true); press(e.currentTarget, k, ranges); } }, ...children);
+    }
+
+    /** The attributions layer as "Who says what": each speaker with its type and statements,
+     * the sourcing profile, and the checkable claims nobody is cited for. */
+    function whoSaysWhat(ly, hid, lab, toggle) {
+      const slice = (f) => text.slice(toU(f.start), toU(f.end));
+      const groups = new Map();
+      for (const r of ly.records) {
+        if (!r || typeof r !== "object") { continue; }
+        const type = String(r.source_type || "none");
+        const name = ((r.speaker ? String(r.speaker) : fragments(r.source).map(slice).join(" ")) || "(no source)").replace(/\s+/g, " ").trim();
+        const key = name + "\u0000" + type;
+        if (!groups.has(key)) { groups.set(key, { name, type, items: [] }); }
+        groups.get(key).items.push(r);
+      }
+      const roles = (r) => ROLES.flatMap((role) => fragments(r[role]).map((f) => ({ role, a: f.start, b: f.end })));
+      const statement = (r) => excerpt(fragments(r.cue).map(slice).join(" "), 30) + ": " + excerpt(fragments(r.content).map(slice).join(" … "), 120);
+      const people = [...groups.values()].map(({ name, type, items }) => {
+        const flagged = FLAGGED_TYPES.includes(type);
+        return h("li", { class: "speaker" + (flagged ? " anon" : ""), "data-type": type },
+          pointer("who", ly.k, items.flatMap(roles),
+            h("b", { text: name }), " ",
+            h("span", { class: "stype" + (flagged ? " flag" : ""), text: (flagged ? "⚠ " : "") + (SOURCE_TYPE_NAMES[type] || type) }), " ",
+            h("span", { class: "scount", text: plural(items.length, "statement") })),
+          h("ol", null, items.map((r) => h("li", null, pointer("", ly.k, roles(r), statement(r))))));
+      });
+      const claims = unattributedClaims(ly.summary).filter(([a, b]) => toU(b) > toU(a));
+      const claimList = claims.map(([a, b]) => h("li", null,
+        pointer("claim", ly.k, [{ role: "claim", a, b }], excerpt(text.slice(toU(a), toU(b)), 120))));
+      const sm = ly.summary;
+      const share = (x) => Math.round((Number(x) || 0) * 100) + "%";
+      const state = Array.isArray(sm.state_affiliated_outlets) ? sm.state_affiliated_outlets.map(String) : [];
+      const legend = (people.length ? ROLES : []).map((role) => h("span", { class: "hl-" + role, text: role }));
+      if (claims.length) { legend.push(h("span", { class: "hl-claim", text: "unattributed claim" })); }
+      return [
+        h("h2", { id: hid }, h("span", { class: "lname", text: "Who says what" }), " ", h("span", { class: "lcount", text: "(" + fmtInt(ly.records.length) + ")" })),
+        lab,
+        h("p", { class: "lfacts" }, "attributed content " + share(sm.attributed_share) + " of the text; anonymous " + share(sm.anonymous_share)
+          + (state.length ? "; state-affiliated outlets: " + state.join(", ") : "")),
+        toggle,
+        legend.length ? h("p", { class: "hl-legend" }, "Press a speaker, a statement or a claim to mark it in the text: ", legend.flatMap((x, n) => (n ? [" ", x] : [x]))) : null,
+        people.length ? h("ul", { class: "speakers" }, people) : h("p", { class: "none", text: "No attributions found." }),
+        claims.length ? [h("h3", { text: "Checkable claims with no attribution" }), h("ol", { class: "claims" }, claimList)] : null,
+      ];
+    }
+
     const layerSections = layers.map((ly) => {
       const hid = "pw-ly-" + ly.k;
       const box = h("input", { type: "checkbox", checked: true, "data-layer": ly.name, "aria-controls": "pw-text" });
@@ -628,6 +763,12 @@
         paintLayers();
         say(ly.name + (box.checked ? " shown in the text" : " hidden in the text"));
       });
+      const toggle = h("label", { class: "lytoggle" }, box, h("i", { class: "lsw", "aria-hidden": "true" }), "Show in text");
+      const lab = h("p", { class: "lab" }, h("code", { text: ly.component }), ly.version ? [" · ", h("code", { text: ly.version })] : null);
+      if (ly.kind === "attribution") {
+        append(section, whoSaysWhat(ly, hid, lab, toggle));
+        return section;
+      }
       const facts = Object.entries(ly.summary).filter(([, v]) => typeof v === "number" || typeof v === "string" || typeof v === "boolean");
       let body;
       if (ly.items.length) {
@@ -651,9 +792,9 @@
       }
       append(section, [
         h("h2", { id: hid }, h("span", { class: "lname", text: ly.name }), " ", h("span", { class: "lcount", text: "(" + fmtInt(ly.items.length) + ")" })),
-        h("p", { class: "lab" }, h("code", { text: ly.component }), ly.version ? [" · ", h("code", { text: ly.version })] : null),
+        lab,
         facts.length ? h("p", { class: "lfacts" }, facts.map(([k, v]) => h("span", { class: "chip" }, k.replace(/_/g, " ") + ": ", h("b", { text: typeof v === "number" ? fmtInt(v) : String(v) })))) : null,
-        h("label", { class: "lytoggle" }, box, h("i", { class: "lsw", "aria-hidden": "true" }), "Show in text"),
+        toggle,
         body]);
       return section;
     });
@@ -869,6 +1010,8 @@
     const file = h("input", { type: "file", id: "pw-file", name: "file", accept: ".txt,.text,.html,.htm,.jsonl,.csv,text/plain,text/html" });
     const fileInfo = h("span", { class: "note", id: "pw-file-info" });
     const clearFile = h("button", { type: "button", class: "linkbtn", hidden: true, text: "Remove file" });
+    const who = h("input", { type: "checkbox", id: "pw-with-attributions", name: "with", value: "attributions", checked: d.attributions });
+    who.addEventListener("change", () => { d.attributions = who.checked; });
     const btn = h("button", { type: "submit", class: "btn primary", id: "pw-analyze" }, "Analyze");
     const status = h("div", { id: "pw-status" });
     const result = h("div", { id: "pw-result" });
@@ -893,7 +1036,8 @@
         h("div", { class: "field" }, h("label", { for: "pw-published", text: "Published (optional)" }), published)),
       h("div", { class: "row" },
         h("span", { class: "filebox" }, h("label", { for: "pw-file", text: "…or upload a file (.txt, .html, .jsonl):" }), file, clearFile),
-        h("span", { class: "grow" }), btn),
+        h("span", { class: "grow" }),
+        h("label", { class: "check", for: "pw-with-attributions" }, who, " Also show who says what (sources, quotes)"), btn),
       h("div", { class: "row" }, fileInfo));
 
     form.addEventListener("submit", async (e) => {
@@ -916,7 +1060,8 @@
       status.appendChild(spinnerLine("Analysing the article…"));
       try {
         let records = 1;
-        let analysis = await api("/api/analyze", { method: "POST", ...body(),
+        const query = who.checked ? "?with=attributions" : "";
+        let analysis = await api("/api/analyze" + query, { method: "POST", ...body(),
           onHeaders: (hd) => { records = parseInt(hd.get("X-Propwatch-Records") || "1", 10) || 1; } });
         let note = records > 1 ? records : null;
         if (Array.isArray(analysis)) {
@@ -926,7 +1071,7 @@
         }
         await loadTechniques().catch(() => TECHS);
         analysis = normalizeAnalysis(analysis);
-        state.analyze = { analysis, body, note };
+        state.analyze = { analysis, body, note, query };
         status.textContent = "";
         showResult(result);
         say("Analysis ready: " + plural((analysis.spans || []).length, "span"));
@@ -951,14 +1096,14 @@
   }
 
   function showResult(result) {
-    const { analysis, body, note } = state.analyze;
+    const { analysis, body, note, query = "" } = state.analyze;
     result.textContent = "";
     const base = safeName(analysis.title || analysis.id);
     const view = analysisView(analysis, {
       note: note ? infoBox("The file held " + fmtInt(note) + " articles; this shows the first. Use the corpus tools for batches.") : null,
       downloads: [
         { label: "Download JSON", kind: "json", run: async () => saveBlob(new Blob([JSON.stringify(analysis.raw || analysis, null, 2)], { type: "application/json" }), base + ".propwatch.json") },
-        { label: "Download HTML report", kind: "html", run: async () => saveBlob(await api("/api/report", { method: "POST", as: "blob", ...body() }), base + ".report.html") },
+        { label: "Download HTML report", kind: "html", run: async () => saveBlob(await api("/api/report" + query, { method: "POST", as: "blob", ...body() }), base + ".report.html") },
       ],
     });
     result.appendChild(view.node);
@@ -1311,6 +1456,7 @@
         : [h("span", { class: "badge", text: "origin unknown" })];
       ol.appendChild(h("li", null,
         h("b", { text: "Cluster " + c.cluster }), " · " + plural(ids.length, "article") + " · ", originEl,
+        c.origin_basis ? h("span", { class: "note basis", text: " · basis: " + c.origin_basis + (c.origin && c.origin_confidence != null ? ", confidence " + Number(c.origin_confidence).toFixed(2) : "") }) : null,
         c.origin_note ? h("span", { class: "note", text: " — " + c.origin_note }) : null,
         h("ul", { class: "members" }, members.map((m) => h("li", null,
           m.id === currentId ? h("b", { text: m.id }) : h("a", { href: articleHash(m.id), text: m.id }),
