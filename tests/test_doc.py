@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+from propwatch import doc
 from propwatch.doc import (SCHEMA_VERSION, Analysis, Article, Attribution, Document, Layer, RawRecord,
                            Span, merge_ranges, technique_layer)
 
@@ -127,3 +128,79 @@ def test_a_record_of_an_unknown_kind_survives_a_round_trip():
     doc = Document.from_dict(data)
     assert doc.layer("frames").items == (RawRecord("frame", {"frame": "victim", "who": 2}),)
     assert doc.to_dict()["layers"] == data["layers"]
+
+
+# ------------------------------------------------------------------ publication times
+
+
+@pytest.mark.parametrize("given, canonical, precision", [
+    ("2021-03-04", "2021-03-04", doc.DAY),
+    ("2021-03-04T14:22+02:00", "2021-03-04T14:22+02:00", doc.MINUTE),
+    ("2021-03-04 14:22:05+0200", "2021-03-04T14:22:05+02:00", doc.SECOND),
+    ("2021-03-04T14:22:05.123Z", "2021-03-04T14:22:05.123Z", doc.FRACTION),
+    ("2021-03-04t12:22:05z", "2021-03-04T12:22:05Z", doc.SECOND),
+    ("2021-03-04T14:22:05 -05", "2021-03-04T14:22:05-05:00", doc.SECOND),
+    ("2021-03-04T14:22", "2021-03-04T14:22", doc.MINUTE),  # no zone given: none added
+    ("  2021-03-04T14:22:05,5+05:30 ", "2021-03-04T14:22:05.5+05:30", doc.FRACTION),
+])
+def test_published_keeps_time_zone_and_precision_as_given(given, canonical, precision):
+    parsed = doc.parse_published(given)
+    assert parsed is not None and parsed.text == canonical and parsed.precision == precision
+    assert doc.normalise_published(given) == canonical
+    assert doc.parse_published(canonical) == parsed  # canonical forms read back the same
+
+
+@pytest.mark.parametrize("bad", [
+    "2021-02-30", "2021-03-04T24:00", "2021-03-04T12:60", "2021-03-04T12:00+25:00",
+    "04/03/2021", "2021-3-4", "March 4, 2021", "2021", "", "2021-03-04T12", None, 20210304,
+])
+def test_invalid_published_values_are_refused(bad):
+    assert doc.parse_published(bad) is None and doc.normalise_published(bad) is None
+
+
+def test_instants_only_where_a_zone_is_given():
+    assert doc.parse_published("2021-03-04T14:22+02:00").instant.isoformat() == (
+        "2021-03-04T12:22:00+00:00")
+    assert doc.parse_published("2021-03-04T14:22").instant is None
+    assert doc.parse_published("2021-03-04").instant is None
+
+
+@pytest.mark.parametrize("a, b, order", [
+    ("2021-03-04", "2021-03-05", -1),
+    ("2021-03-04", "2021-03-04", 0),
+    ("2021-03-04T09:00Z", "2021-03-04T17:00Z", -1),  # same day, the time tells
+    ("2021-03-04T10:00+02:00", "2021-03-04T09:00Z", -1),  # instants: 08:00Z before 09:00Z
+    ("2021-03-04T12:00+02:00", "2021-03-04T10:00Z", 0),  # the same instant
+    ("2021-03-04T10:00Z", "2021-03-04T10:00:59Z", 0),  # minutes against seconds: minutes
+    ("2021-03-04T10:00:01Z", "2021-03-04T10:00:02.5Z", -1),
+    ("2021-03-04", "2021-03-04T23:59+05:00", 0),  # a date against a time: days
+    ("2021-03-04", "2021-03-05T00:30+05:00", -1),  # its day where it was written...
+    ("2021-03-05", "2021-03-05T00:30+05:00", 0),  # ...though 4 March in UTC
+    ("2021-03-04T09:00", "2021-03-04T10:00", -1),  # two naive times: by the clock
+    ("2021-03-04T09:00", "2021-03-04T10:00Z", 0),  # naive against zoned: days only
+    ("2021-03-04T23:00", "2021-03-05T01:00Z", -1),
+])
+def test_compare_published_at_the_finest_common_precision(a, b, order):
+    assert doc.compare_published(a, b) == order
+    assert doc.compare_published(b, a) == -order
+
+
+def test_compare_published_refuses_what_is_not_iso():
+    with pytest.raises(ValueError, match="ISO 8601"):
+        doc.compare_published("someday", "2021-03-04")
+
+
+def test_gap_hours_and_sort_key():
+    assert doc.published_gap_hours("2021-03-04T09:00Z", "2021-03-04T11:30+01:00") == 1.5
+    assert doc.published_gap_hours("2021-03-04", "2021-03-05T08:00Z") == 12.0  # a day apart
+    assert doc.published_gap_hours("2021-03-04", "2021-03-06") == 36.0
+    assert doc.published_gap_hours("2021-03-05", "2021-03-04") == 0.0
+    values = ["2021-03-04T10:00Z", None, "2021-03-04T11:00+02:00", "2021-03-03", "junk"]
+    ordered = sorted(values, key=doc.published_sort_key)
+    assert ordered[:3] == ["2021-03-03", "2021-03-04T11:00+02:00", "2021-03-04T10:00Z"]
+    assert set(ordered[3:]) == {"junk", None}  # what is no time goes last
+
+
+def test_articles_keep_published_times_through_json():
+    article = Article(id="t", text="x", published="2021-03-04T14:22:05+02:00")
+    assert Article.from_dict(article.to_dict()).published == "2021-03-04T14:22:05+02:00"

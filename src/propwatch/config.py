@@ -20,6 +20,9 @@ from .errors import UsageError
 @dataclass(frozen=True, slots=True)
 class Settings:
     max_bytes: int = 20_000_000  # larger input files are refused (E104)
+    # Longer article texts are refused (E114), in a file of one article or a JSONL/CSV record:
+    # a news article is rarely over 100,000 characters; this leaves room for long reports.
+    max_article_chars: int = 1_000_000
     components: tuple[str, ...] = ("techniques",)  # the pipeline, in order
     component: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # [component.NAME]
     detector: str | None = None  # techniques detector; None: the component's default
@@ -67,9 +70,10 @@ def _apply(settings: Settings, values: Mapping[str, Any], source: str) -> Settin
 
 def _coerce(key: str, value: Any) -> Any:
     try:
-        if key == "max_bytes":
+        if key in ("max_bytes", "max_article_chars"):
             if isinstance(value, float) and not value.is_integer():
-                raise ValueError("must be a whole number of bytes")
+                raise ValueError("must be a whole number of "
+                                 + ("bytes" if key == "max_bytes" else "characters"))
             number = int(value)
             if number <= 0:
                 raise ValueError("must be positive")

@@ -10,8 +10,10 @@ This module uses the standard library only.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, ClassVar, Iterable, Iterator, Mapping, Protocol, Sequence
 
 SCHEMA_VERSION = 2  # 2: one key per layer under "layers"; 1 (still read): technique spans only
@@ -175,6 +177,47 @@ class Attribution:
                    cites=data.get("cites"), score=float(data.get("score", 1.0)))
 
 
+@register_record
+@dataclass(frozen=True, slots=True)
+class ClaimMatch:
+    """A known claim of a knowledge base that the article repeats, with the sentences that
+    carry it (``evidence``, best first) and the probability that it is the same claim."""
+
+    kind: ClassVar[str] = "claim_match"
+
+    kb: str
+    claim_id: str
+    claim: str
+    score: float
+    evidence: tuple[Span, ...]
+    verdict: str | None = None
+    url: str | None = None
+    tags: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """What the store indexes a match by: the claim, within its knowledge base."""
+        return f"{self.kb}:{self.claim_id}"
+
+    def spans(self) -> tuple[Span, ...]:
+        return self.evidence
+
+    def to_dict(self, text: str | None = None) -> dict[str, Any]:
+        return {"kb": self.kb, "claim_id": self.claim_id, "claim": self.claim,
+                "score": round(float(self.score), 4), "evidence": _fragments(self.evidence, text),
+                "verdict": self.verdict, "url": self.url, "tags": list(self.tags)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "ClaimMatch":
+        return cls(kb=str(data["kb"]), claim_id=str(data["claim_id"]), claim=str(data["claim"]),
+                   score=float(data.get("score", 0.0)),
+                   evidence=tuple(Span(int(f["start"]), int(f["end"]), "evidence",
+                                       float(data.get("score", 0.0)))
+                                  for f in data.get("evidence") or ()),
+                   verdict=data.get("verdict"), url=data.get("url"),
+                   tags=tuple(data.get("tags") or ()))
+
+
 def _fragments(spans: Sequence[Span], text: str | None) -> list[dict[str, Any]]:
     """One role's fragments as ``{"start", "end", "text"}`` (``text`` only when given)."""
     return [{"start": s.start, "end": s.end, **({"text": text[s.start:s.end]} if text is not None
@@ -182,6 +225,159 @@ def _fragments(spans: Sequence[Span], text: str | None) -> list[dict[str, Any]]:
 
 
 Range = tuple[int, int]
+
+
+# ---------------------------------------------------------------- publication times
+#
+# ``Article.published`` is a string in ISO 8601, kept at the precision and in the zone the
+# source gave: a date alone ("2021-03-04") stays a date; a date and time keeps its seconds (or
+# not) and its UTC offset ("2021-03-04T14:22:05+02:00", "2021-03-04T12:22Z") or has none (a
+# naive time: the source stated no zone). ``parse_published`` is the one reader and validator
+# (ingest turns "4 May 2023 - 9:15" and the like into ISO first); ``compare_published`` orders
+# two values at the finest precision both have.
+
+_ISO_PUBLISHED = re.compile(
+    r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})"
+    r"(?:[Tt ](?P<hour>\d{2}):(?P<minute>\d{2})"
+    r"(?::(?P<second>\d{2})(?:[.,](?P<fraction>\d{1,9}))?)?"
+    r" ?(?P<zone>[Zz]|[+-]\d{2}(?::?\d{2})?)?)?")
+#: precision levels of a publication time
+DAY, MINUTE, SECOND, FRACTION = 0, 1, 2, 3
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """A parsed publication time. ``text`` is its canonical ISO 8601 form (``T`` between date
+    and time, the zone as ``Z`` or ``+HH:MM``); ``clock`` is the wall-clock time as written
+    (None for a date alone); ``offset`` its UTC offset (None when the source gave no zone);
+    ``precision`` one of DAY, MINUTE, SECOND, FRACTION."""
+
+    text: str
+    day: date
+    clock: time | None = None
+    offset: timedelta | None = None
+    precision: int = DAY
+
+    @property
+    def instant(self) -> datetime | None:
+        """The moment in UTC, when a time and a zone are both known."""
+        if self.clock is None or self.offset is None:
+            return None
+        local = datetime.combine(self.day, self.clock)
+        return (local - self.offset).replace(tzinfo=UTC)
+
+
+def parse_published(value: object) -> Published | None:
+    """The publication time in an ISO 8601 string (a date, or a date and time with an optional
+    ``Z`` or ``+HH[:MM]`` zone; a space may stand for ``T``), or None when it is not one or names
+    an impossible day, hour or offset."""
+    if not isinstance(value, str):
+        return None
+    match = _ISO_PUBLISHED.fullmatch(value.strip())
+    if not match:
+        return None
+    g = match.groupdict()
+    try:
+        day = date(int(g["year"]), int(g["month"]), int(g["day"]))
+        if g["hour"] is None:
+            return Published(day.isoformat(), day)
+        fraction = g["fraction"] or ""
+        clock = time(int(g["hour"]), int(g["minute"]), int(g["second"] or 0),
+                     int(fraction[:6].ljust(6, "0")) if fraction else 0)
+    except ValueError:  # 2020-02-31, 25:00 and the like have the shape and are still no time
+        return None
+    precision = FRACTION if fraction else SECOND if g["second"] is not None else MINUTE
+    text = f"{day.isoformat()}T{clock.strftime('%H:%M')}"
+    if g["second"] is not None:
+        text += f":{g['second']}" + (f".{fraction}" if fraction else "")
+    offset, zone = None, g["zone"]
+    if zone:
+        if zone in "Zz":
+            offset, zone = timedelta(0), "Z"
+        else:
+            digits = zone[1:].replace(":", "")
+            hours, minutes = int(digits[:2]), int(digits[2:] or 0)
+            if hours > 23 or minutes > 59:
+                return None
+            sign = -1 if zone[0] == "-" else 1
+            offset = sign * timedelta(hours=hours, minutes=minutes)
+            zone = f"{zone[0]}{hours:02d}:{minutes:02d}"
+        text += zone
+    return Published(text, day, clock, offset, precision)
+
+
+def normalise_published(value: object) -> str | None:
+    """The canonical ISO 8601 form of a publication time (``parse_published``), else None."""
+    parsed = parse_published(value)
+    return parsed.text if parsed is not None else None
+
+
+def _truncate(moment: datetime, precision: int) -> datetime:
+    if precision == MINUTE:
+        return moment.replace(second=0, microsecond=0)
+    if precision == SECOND:
+        return moment.replace(microsecond=0)
+    return moment
+
+
+def _common(a: Published, b: Published) -> tuple[datetime, datetime] | None:
+    """The two times at the finest precision both have, or None when only their days compare:
+    a date alone, or a time with a zone against one without (a naive time may lie anywhere in a
+    day's worth of zones, so only the days compare, each as written)."""
+    if a.clock is None or b.clock is None:
+        return None
+    precision = min(a.precision, b.precision)
+    if a.offset is not None and b.offset is not None:
+        x, y = a.instant, b.instant
+    elif a.offset is None and b.offset is None:  # both naive: taken to share one zone
+        x, y = datetime.combine(a.day, a.clock), datetime.combine(b.day, b.clock)
+    else:
+        return None
+    assert x is not None and y is not None
+    return _truncate(x, precision), _truncate(y, precision)
+
+
+def compare_published(a: str | Published, b: str | Published) -> int:
+    """-1 when ``a`` is earlier than ``b``, 1 when later, 0 when they are the same at the finest
+    precision both have. Two times with zones compare as instants; two times without zones as
+    wall-clock times (taken to share a zone); a date against a time compares with the time's
+    date as written (in its own zone), as does a time with a zone against one without.
+    Raises ValueError for a value that is not ISO 8601 (``parse_published``)."""
+    x, y = _parsed(a), _parsed(b)
+    common = _common(x, y)
+    left, right = common if common is not None else (x.day, y.day)
+    return (left > right) - (left < right)
+
+
+def published_gap_hours(earlier: str | Published, later: str | Published) -> float:
+    """Hours from ``earlier`` to ``later`` at the finest precision both have (0 when tied or
+    reversed). Where only the days compare, each day between counts 24 h less the 12 h a
+    time of day left unknown may take up: one day apart is 12 h, two days 36 h."""
+    x, y = _parsed(earlier), _parsed(later)
+    common = _common(x, y)
+    if common is not None:
+        return max(0.0, (common[1] - common[0]).total_seconds() / 3600)
+    days = (y.day - x.day).days
+    return max(0.0, 24.0 * days - 12.0) if days > 0 else 0.0
+
+
+def published_sort_key(value: str | None) -> tuple[int, str, str]:
+    """A key that sorts publication times for display: by UTC instant (times without a zone are
+    read as UTC, a date alone as its midnight), invalid or missing values last."""
+    parsed = parse_published(value) if value else None
+    if parsed is None:
+        return (1, "", value or "")
+    moment = parsed.instant or datetime.combine(parsed.day, parsed.clock or time(0))
+    return (0, moment.strftime("%Y-%m-%dT%H:%M:%S.%f"), parsed.text)
+
+
+def _parsed(value: str | Published) -> Published:
+    if isinstance(value, Published):
+        return value
+    parsed = parse_published(value)
+    if parsed is None:
+        raise ValueError(f"{value!r} is not an ISO 8601 date or date and time")
+    return parsed
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +389,7 @@ class Article:
     title: str | None = None
     outlet: str | None = None
     url: str | None = None
-    published: str | None = None  # ISO 8601 date (YYYY-MM-DD) when known
+    published: str | None = None  # ISO 8601 as given: a date, or date and time (+ zone)
     source: str | None = None  # where it was read from: a path, "-" for stdin, or None
     boilerplate: tuple[Range, ...] = field(default_factory=tuple)
 
@@ -482,26 +678,43 @@ class ReuseLink:
                    float(data["score"]))
 
 
+#: how a cluster's origin was found (``Cluster.origin_basis``)
+ORIGIN_BASES = ("earliest", "earliest dated; N undated", "tie", "undated")
+
+
 @dataclass(frozen=True, slots=True)
 class Cluster:
-    """Passages that carry one text across articles, with its likely origin (an article id, or
-    None when dates are missing or tied; ``origin_note`` says which)."""
+    """Passages that carry one text across articles, with its likely origin: the article
+    published first, or None when the earliest members are tied or none is dated.
+    ``origin_basis`` says how it was found: ``earliest`` (every member dated), ``earliest
+    dated; N undated`` (N members have no date), ``tie`` or ``undated`` (origin None), or ""
+    for clusters stored before bases existed; ``origin_confidence`` lies in [0, 1] (0 when
+    there is no origin; None when not known); ``origin_note`` says it in words."""
 
     id: str
     members: tuple[Passage, ...]
     origin: str | None = None
     origin_note: str = ""
+    origin_basis: str = ""
+    origin_confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"cluster": self.id, "origin": self.origin,
                                 "members": [m.to_dict() for m in self.members]}
         if self.origin_note:
             data["origin_note"] = self.origin_note
+        if self.origin_basis:
+            data["origin_basis"] = self.origin_basis
+        if self.origin_confidence is not None:
+            data["origin_confidence"] = round(float(self.origin_confidence), 4)
         return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Cluster":
+        confidence = data.get("origin_confidence")
         return cls(id=str(data["cluster"]),
                    members=tuple(Passage(str(m["id"]), int(m["start"]), int(m["end"]))
                                  for m in data["members"]),
-                   origin=data.get("origin"), origin_note=str(data.get("origin_note", "")))
+                   origin=data.get("origin"), origin_note=str(data.get("origin_note", "")),
+                   origin_basis=str(data.get("origin_basis", "")),
+                   origin_confidence=float(confidence) if confidence is not None else None)

@@ -205,7 +205,7 @@ def test_show(db: Path):
     assert result.exit_code == 0, result.output
     info = json.loads(result.stdout)
     assert info["id"] == HARBOR_ID and info["outlet"] == "Harbor Daily News Service (HDNS)"
-    assert info["published"] == "2023-05-04" and info["spans"] == 0
+    assert info["published"] == "2023-05-04T09:15" and info["spans"] == 0  # the dateline's time
     assert info["reuse_links"][0]["b"] == "patriot-wire-repost-grain-blockade"
     text = run("show", HARBOR_ID, "--db", str(db))
     assert text.exit_code == 0 and "reuse links: 1" in text.stdout
@@ -225,7 +225,8 @@ def test_stats(db: Path):
     assert stats["articles"] == 7
     assert stats["outlets"] == {"Harbour Notes": 2, "The Lakeside Ledger": 2,
                                 "Harbor Daily News Service (HDNS)": 1}
-    assert stats["published"] == {"first": "2022-09-14", "last": "2023-05-04", "undated": 2}
+    assert stats["published"] == {"first": "2022-09-14", "last": "2023-05-04T09:15",
+                                  "undated": 2}
     assert stats["runs"] == {"add": 1}
     text = run("stats", "--db", str(db))
     assert text.exit_code == 0 and "7 articles from 3 outlets" in text.stdout

@@ -158,12 +158,21 @@ def test_boilerplate_on_text_without_trailing_newline_and_empty_text() -> None:
     ("January 28, 2020", "2020-01-28"),
     ("Jan. 28th, 2020", "2020-01-28"),
     ("Tuesday, January 28, 2020", "2020-01-28"),
-    ("2020-01-28T10:00:00Z", "2020-01-28"),
-    ("2020-01-28T23:15:00+02:00", "2020-01-28"),
+    # times and zones are kept as given (issue 14); a date alone stays a date
+    ("2020-01-28T10:00:00Z", "2020-01-28T10:00:00Z"),
+    ("2020-01-28T23:15:00+02:00", "2020-01-28T23:15:00+02:00"),
+    ("2020-01-28 23:15:00.250 +0200", "2020-01-28T23:15:00.250+02:00"),
+    ("Tue, 28 Jan 2020 23:15:00 +0200", "2020-01-28T23:15:00+02:00"),  # RSS pubDate
+    ("Tue, 28 Jan 2020 21:15:00 GMT", "2020-01-28T21:15:00+00:00"),
+    ("28 Jan 2020 14:30 (GMT+3)", "2020-01-28T14:30+03:00"),
+    ("January 28, 2020 12:05 am", "2020-01-28T00:05"),
+    ("January 28, 2020 9:05 PM CST", "2020-01-28T21:05"),  # ambiguous zone: none rather than a guess
+    ("January 28, 2020 13:05 pm", None),
+    ("2020-01-28T24:00", None),
     ("2020/01/28", "2020-01-28"),
     ("28.01.2020", "2020-01-28"),
-    ("28 Jan 2020 - 0:22", "2020-01-28"),
-    ("March 3, 2021 10:00 AM EST", "2021-03-03"),
+    ("28 Jan 2020 - 0:22", "2020-01-28T00:22"),
+    ("March 3, 2021 10:00 AM EST", "2021-03-03T10:00-05:00"),
     ("Sept. 15, 2022", "2022-09-15"),
     ("  4 May 2023  ", "2023-05-04"),
     ("2020-02-31", None),
@@ -184,12 +193,15 @@ def test_normalise_date(value: str, expected: str | None) -> None:
     ("Example Times, March 3, 2021", "Example Times", "2021-03-03"),
     ("Example Times - 3 March 2021", "Example Times", "2021-03-03"),
     ("Harbor Daily News Service (HDNS) , 4 May 2023 - 9:15", "Harbor Daily News Service (HDNS)",
-     "2023-05-04"),
+     "2023-05-04T09:15"),
+    ("By Jane Doe | Example Times | March 3, 2021 | 10:30 GMT", "Example Times",
+     "2021-03-03T10:30+00:00"),
+    ("Example Times, 2021-03-03T08:05:00+01:00", "Example Times", "2021-03-03T08:05:00+01:00"),
     ("March 3, 2021", None, "2021-03-03"),
     ("Published: 2021-03-03 | Example Times", "Example Times", "2021-03-03"),
     # A leading word in another script (here "news agency") is dropped from a Latin name...
     ("خبرگزاری Lakeside Press Agency(LPA) , 14 Feb 2021 - 7:05",
-     "Lakeside Press Agency(LPA)", "2021-02-14"),
+     "Lakeside Press Agency(LPA)", "2021-02-14T07:05"),
     # ...but a name wholly in another script is kept whole.
     ("خبرگزاری فارس , 28 Jan 2020", "خبرگزاری فارس", "2020-01-28"),
 ])
@@ -378,7 +390,7 @@ def test_html_main_text_and_metadata() -> None:
     assert article.title == "Council Vote to Close Ferry Pier Sparks Outrage"
     assert article.outlet == "The Lakeside Ledger"
     assert article.url == "https://ledger.example/2022/09/council-vote-ferry-pier"
-    assert article.published == "2022-09-14"
+    assert article.published == "2022-09-14T08:30:00Z"  # article:published_time, as given
     assert "voted on Tuesday to close the old ferry pier" in article.text
     assert "betrayal of every family" in article.text
     for chrome in ("Sport", "Share on Facebook", "All rights reserved"):
@@ -530,7 +542,7 @@ def test_own_examples_metadata_and_debris() -> None:
     assert harbor.title == ("Foreign saboteurs plot to starve Veloria with grain blockade, "
                             "officials warn")
     assert harbor.outlet == "Harbor Daily News Service (HDNS)"
-    assert harbor.published == "2023-05-04"
+    assert harbor.published == "2023-05-04T09:15"  # the dateline's time, no zone stated
     assert debris(harbor) == ["QR codeQR code", "Story Code: 481516", "News Link :"]
 
     repost, warnings = read_one(EXAMPLES / "patriot-wire-repost-grain-blockade.txt")
@@ -557,7 +569,7 @@ def test_real_scraped_examples() -> None:
     ava, _ = read_one(folder / "ava-2020-01-28-false-flag-idlib-aleppo.txt")
     assert ava.title is not None and ava.title.startswith("Terror groups plan")
     assert ava.outlet is not None and "Afghan Voice Agency" in ava.outlet
-    assert ava.published == "2020-01-28"
+    assert ava.published == "2020-01-28T00:22"
     for piece in ("QR code", "Story Code: 202066", "News Link :"):
         assert any(piece in d for d in debris(ava)), piece
     assert ava.text == (folder / "ava-2020-01-28-false-flag-idlib-aleppo.txt").read_bytes().decode()

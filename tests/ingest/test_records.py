@@ -94,3 +94,73 @@ def test_a_file_of_only_bad_records_is_e108_naming_the_first(tmp_path: Path):
         read_path(path, settings=SETTINGS)
     assert caught.value.code == "E108"
     assert "E112" in caught.value.message and "line 1" in caught.value.message
+
+
+# --- the per-article size limit (issue 15): files and every record inside JSONL and CSV ------
+
+
+def test_a_record_over_the_article_limit_is_skipped_and_the_others_are_read(tmp_path: Path):
+    settings = Settings(max_article_chars=50)
+    path = write_lines(tmp_path / "big.jsonl", [
+        json.dumps({"id": "ok-1", "text": "A short record."}),
+        json.dumps({"id": "huge", "text": "x" * 51}),
+        json.dumps({"id": "ok-2", "text": "y" * 50}),  # exactly the limit is allowed
+    ])
+    articles, notes = read_path(path, settings=settings)
+    assert [a.id for a in articles] == ["ok-1", "ok-2"]
+    (note,) = notes
+    assert isinstance(note, SkippedRecord) and note.startswith("E114: ")
+    assert "\n" not in note
+    assert f"'{path}' line 2: the article text is 51 characters, over the 50-character" in note
+    assert "skipped the record" in note and "--max-article-chars" in note
+    assert "PROPWATCH_MAX_ARTICLE_CHARS" in note
+
+
+def test_a_csv_row_over_the_article_limit_is_skipped(tmp_path: Path):
+    path = tmp_path / "rows.csv"
+    path.write_text("id,text\na,short\nb," + "z" * 40 + "\nc,also short\n", encoding="utf-8")
+    articles, notes = read_path(str(path), settings=Settings(max_article_chars=20))
+    assert [a.id for a in articles] == ["a", "c"]
+    assert [n.split(":")[0] for n in notes] == ["E114"] and "row 3" in notes[0]
+
+
+def test_only_records_over_the_limit_make_the_file_e108(tmp_path: Path):
+    path = write_lines(tmp_path / "all-big.jsonl", [json.dumps({"text": "x" * 30})])
+    with pytest.raises(InputError) as caught:
+        read_path(path, settings=Settings(max_article_chars=10))
+    assert caught.value.code == "E108" and "E114" in caught.value.message
+
+
+def test_a_file_of_one_article_over_the_limit_is_e114(tmp_path: Path):
+    path = tmp_path / "long.txt"
+    path.write_text("word " * 30, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_path(str(path), settings=Settings(max_article_chars=100))
+    assert caught.value.code == "E114"
+    assert caught.value.message.startswith(f"'{path}': the article text is 150 characters")
+    assert "skipped" not in caught.value.message
+    assert read_path(str(path), settings=Settings(max_article_chars=150))[0][0].text == "word " * 30
+
+
+def test_check_record_applies_the_limit_it_is_given():
+    record = {"text": "abcdef"}
+    assert check_record(record, path="f.jsonl", where="line 1", max_chars=6)["text"] == "abcdef"
+    with pytest.raises(InputError) as caught:
+        check_record(record, path="f.jsonl", where="line 1", max_chars=5)
+    assert caught.value.code == "E114" and "'f.jsonl' line 1:" in caught.value.message
+
+
+def test_the_article_limit_comes_from_every_settings_layer(tmp_path: Path):
+    from propwatch.config import load_settings
+    from propwatch.errors import UsageError
+
+    assert Settings().max_article_chars == 1_000_000
+    config = tmp_path / "config.toml"
+    config.write_text("max_article_chars = 5000\n", encoding="utf-8")
+    assert load_settings(environ={"PROPWATCH_CONFIG": str(config)}).max_article_chars == 5000
+    environ = {"PROPWATCH_CONFIG": str(config), "PROPWATCH_MAX_ARTICLE_CHARS": "7000"}
+    assert load_settings(environ=environ).max_article_chars == 7000
+    assert load_settings({"max_article_chars": 9000}, environ=environ).max_article_chars == 9000
+    with pytest.raises(UsageError) as caught:
+        load_settings(environ={"PROPWATCH_MAX_ARTICLE_CHARS": "0"})
+    assert caught.value.code == "E402" and "max_article_chars" in caught.value.message

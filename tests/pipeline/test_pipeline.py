@@ -54,7 +54,7 @@ def test_analyze_files_reads_examples_and_keeps_going_after_failures(tmp_path: P
     assert len(batch.analyses) == 2
     assert sorted(exc.code for _, exc in batch.failures) == ["E101", "E103"]
     harbor = next(a for a in batch.analyses if "harbor" in (a.article.source or ""))
-    assert harbor.article.published == "2023-05-04"
+    assert harbor.article.published == "2023-05-04T09:15"  # the dateline's time is kept
     assert harbor.spans
     for span in harbor.spans:
         assert harbor.article.text[span.start:span.end].strip()

@@ -143,13 +143,13 @@ def test_reprint_cluster_and_origin():
 
 
 def test_origin_is_not_guessed_on_ties_or_without_dates():
-    assert likely_origin(["a", "b"], {"a": "2020-01-01", "b": "2020-01-01"})[0] is None
-    origin, note = likely_origin(["a", "b"], {})
-    assert origin is None and "no member" in note
-    origin, note = likely_origin(["a", "b", "c"], {"a": "2020-01-02", "b": "2020-01-01"})
-    assert origin is None and "no date" in note and "earliest dated is b" in note
-    assert likely_origin(["a", "b"], {"a": "2020-01-02", "b": "2020-01-01"}) == (
-        "b", "published first, on 2020-01-01")
+    assert likely_origin(["a", "b"], {"a": "2020-01-01", "b": "2020-01-01"}).article is None
+    origin, note, basis, confidence = likely_origin(["a", "b"], {})
+    assert origin is None and "no member" in note and basis == "undated" and confidence == 0
+    found = likely_origin(["a", "b", "c"], {"a": "2020-01-02", "b": "2020-01-01"})
+    assert found.article == "b" and found.basis == "earliest dated; 1 undated"
+    assert likely_origin(["a", "b"], {"a": "2020-01-02", "b": "2020-01-01"})[:3] == (
+        "b", "published first, on 2020-01-01; the next dated member 12 h later", "earliest")
 
 
 def test_boilerplate_ranges_of_the_article_are_ignored():

@@ -229,7 +229,12 @@ def test_a_perfect_prediction_scores_one_on_a_generated_corpus():
                 for c in gold.clusters.values()]
     scores = score_reuse_clusters(predicted=clusters, gold=gold)
     assert scores["ari"] == 1.0
-    assert scores["origin_accuracy"] == 1.0 and scores["origin_abstain_ok"] == 1.0
+    assert scores["origin_accuracy"] == 1.0
+    # every original is dated and at least 2 h ahead: each origin can be told (gold version 2)
+    assert scores["clusters_unknown_origin"] == 0 and scores["origin_abstain_ok"] == 0.0
+    assert scores["origin_named_correctly"] == scores["origin_named"] == 1.0
+    wrong = [Cluster(c.id, c.members, c.members[-1].article_id) for c in clusters]
+    assert score_reuse_clusters(predicted=wrong, gold=gold)["origin_named_correctly"] == 0.0
     assert scores["clusters_found"] == scores["clusters"] == len(gold.clusters)
     # one cluster for everything keeps the units together but mixes the stories
     lumped = [Cluster("all", tuple(p for c in clusters for p in c.members), None)]

@@ -142,7 +142,7 @@ def test_analyze_reads_metadata_from_the_text_as_the_cli_does(client):
     body = client.post("/api/analyze", json={"text": text}).json()
     assert body == pipeline.analyze(text).to_dict()
     assert body["title"].startswith("Foreign saboteurs")
-    assert body["published"] == "2023-05-04"
+    assert body["published"] == "2023-05-04T09:15"  # the dateline's time, no zone stated
     for span in spans_of(body):
         assert text[span["start"]:span["end"]] == span["text"]
 
@@ -349,6 +349,21 @@ def test_413_when_content_length_is_over_the_limit():
         assert c.post("/api/analyze", json={"text": SHORT}).status_code == 200
         assert_error(c.post("/api/analyze", files={"file": ("a.txt", b"y" * 5000)}),
                      413, "too_large")
+
+
+def test_article_text_limit_applies_to_json_text_and_uploaded_records():
+    """Issue 15: the per-article limit (max_article_chars) holds for the API as for files."""
+    from propwatch.config import Settings
+
+    with client_for(ServerSettings(pipeline=Settings(max_article_chars=40))) as c:
+        error = assert_error(c.post("/api/analyze", json={"text": "w" * 41}), 422,
+                             "invalid_input", "text")
+        assert "E114" in error["message"] and "40-character limit" in error["message"]
+        assert c.post("/api/analyze", json={"text": SHORT[:40]}).status_code == 200
+        records = (json.dumps({"id": "big", "text": "b" * 60}) + "\n"
+                   + json.dumps({"id": "ok", "text": "A calm sentence."}) + "\n")
+        response = c.post("/api/analyze", files={"file": ("r.jsonl", records.encode())})
+        assert response.status_code == 200 and response.json()["id"] == "ok"
 
 
 def test_413_when_streamed_without_content_length():
@@ -582,6 +597,10 @@ def test_reuse_pairs_and_clusters(corpus, corpus_db):
     assert corpus.get("/api/reuse/pairs", params={"article": "hostile"}).json() == []
     assert corpus.get("/api/reuse/clusters").json() == clusters
     assert corpus.get("/api/reuse/clusters", params={"article": REPOST}).json() == clusters
+    # the undated repost does not stop the origin: the dated article is named, with its basis
+    assert [(c["origin"], c["origin_basis"]) for c in clusters] == [
+        ("harbor-daily-2023-05-04-grain-blockade", "earliest dated; 1 undated")]
+    assert 0 < clusters[0]["origin_confidence"] <= 1
     assert corpus.get("/api/reuse/clusters", params={"article": "hostile"}).json() == []
     assert_error(corpus.get("/api/reuse/pairs", params={"article": "nope"}), 404, "not_found")
     assert_error(corpus.get("/api/reuse/clusters", params={"article": "nope"}),

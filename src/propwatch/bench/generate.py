@@ -10,9 +10,11 @@ across outlets. None of the boilerplate is reuse in the gold.
 Corpus shape (defaults): 40-80 outlets, 48 topics over 14 domains. A *fresh* article (one not
 copied from another) is an original that gets reprinted with probability ``reprint_share``
 (0.3); it then gets 1-8 reprints (weights 34/25/16/9/6/4/3/3 %, mean 2.7) in other outlets, each
-0-10 days after its parent. A reprint's parent is the original, or (25 %) an earlier reprint of
-the same story (a chain). About half the reprints are *full* (all paragraphs, often a new
-headline, sometimes truncated or with blocks of paragraphs reordered) and half *partial* (1-3
+2-240 hours after the original (log-uniform: a direct copy comes within a day as often as not)
+and at least half an hour after its parent. A reprint's parent is the original, or (25 %) an
+earlier reprint of the same story (a chain). About half the reprints are *full* (all
+paragraphs, often a new headline, sometimes truncated or with blocks of paragraphs reordered)
+and half *partial* (1-3
 contiguous blocks of >= 2 paragraphs and >= 200 characters, embedded in new text on the same
 topic). With the defaults about 17 % of articles are originals, 44 % reprints, 39 % unrelated.
 
@@ -23,8 +25,12 @@ outlet's style (straight or curly quotes, LF or CRLF, single or double spaces be
 trailing spaces); "heavy" does more of all that (~10 % of words); "none" copies sentences
 character for character (only the whitespace between sentences follows the outlet).
 
-Dates are ISO ``YYYY-MM-DD`` over 2021-2022 (reprints may run a few days into 2023); ~8 % of
-articles have none (some outlets never give dates). A reprint is never dated before its parent.
+Publication times are ISO 8601 date-times with the outlet's UTC offset (``2021-03-04T14:22:00
++02:00``, ``2021-03-04T14:22+02:00`` or ``2021-03-04T12:22:00Z``, one style per outlet) over
+2021-2022 (reprints may run a few days into 2023), at a time of day drawn for the original. An
+original is always dated; a reprint is undated with probability 0.1 (one in ten), an unrelated
+article as its outlet goes (~8 % have none: some outlets never give dates). Times and dating
+come from a random stream of their own (seeded from ``seed``).
 
 Gold (``gold.jsonl``, one JSON object a line, ``type`` says which):
 
@@ -44,12 +50,12 @@ Gold (``gold.jsonl``, one JSON object a line, ``type`` says which):
   character ranges.
 * ``{"type": "cluster", "id": .., "members": [ids, original first], "original": id,
   "origin": id|null, "origin_note": ..}``: one per reprinted story. ``original`` is the article
-  the story was first written in; ``origin`` is its id only when the dates show it: every member
-  is dated and the original's date is strictly earlier than all the others. Otherwise null, with
-  the note "original undated", "tie on the earliest day" (a copy the same day) or "a member
-  undated" (the original is dated, but an undated member might, for all the dates say, have
-  come first): a detector should then say it cannot tell. So the rule a detector can follow
-  exactly is: name the member with the strictly earliest date when all members are dated.
+  the story was first written in; ``origin`` is its id when the dates show it: the original is
+  dated and strictly earlier than every other dated member (undated members are passed over:
+  the earliest dated member is named). Otherwise null, with the note "original undated" or "tie
+  on the earliest time": a detector should then say it cannot tell. So the rule a detector can
+  follow exactly is: name the dated member with the strictly earliest time. (Gold version 1,
+  with dates only, asked for every member to be dated.)
 
 Everything is deterministic for a seed. ``iter_generate`` streams (a shuffle buffer of
 ``window`` articles mixes the members of a story with others), so 100,000 articles need only a
@@ -62,7 +68,7 @@ import json
 import random
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Union
 
@@ -71,7 +77,7 @@ import numpy as np
 from ..doc import Article
 
 Range = tuple[int, int]
-GOLD_VERSION = 1
+GOLD_VERSION = 2
 EDIT_LEVELS = ("none", "light", "heavy")
 
 
@@ -864,6 +870,7 @@ class _Doc:
     kind: str = ""
     extra: list[str] = field(default_factory=list)  # novel lines after the body (attribution)
     dated: bool = True
+    at: int = 0  # publication time: minutes since _EPOCH, UTC
 
 
 _LEVELS = {  # word edit rate, insert, delete, reorder, merge/split, truncate (per block / doc)
@@ -873,8 +880,11 @@ _LEVELS = {  # word edit rate, insert, delete, reorder, merge/split, truncate (p
 }
 _N_REPRINTS = (1, 2, 3, 4, 5, 6, 7, 8)
 _N_REPRINT_W = (0.34, 0.25, 0.16, 0.09, 0.06, 0.04, 0.03, 0.03)
-_OFFSETS = tuple(range(11))
-_OFFSET_W = (0.10, 0.30, 0.17, 0.11, 0.08, 0.06, 0.05, 0.04, 0.03, 0.03, 0.03)
+_REPRINT_HOURS = (2.0, 240.0)  # a reprint appears this long after the original
+_UNDATED_REPRINTS = 0.1  # the share of reprints without a date
+# UTC offsets of outlets (minutes) and how they write a time: seconds or not, Z for UTC
+_ZONE_MINUTES = (0, 0, 60, 60, 120, 120, 180, 180, -300, -240, -360, 330, 480, 540, -180, 600)
+_TIME_STYLES = ("%Y-%m-%dT%H:%M:%S{zone}", "%Y-%m-%dT%H:%M{zone}", "utc")
 _CURLY_DQ = re.compile(r'(^|[\s(\[—-])"')
 _CURLY_SQ = re.compile(r"(^|[\s(\[—-])'")
 _NUM = re.compile(r"^\d[\d,]*$")
@@ -901,6 +911,11 @@ class _Generator:
         self.rng = np.random.default_rng(seed)
         self.rnd = random.Random(seed)
         self.world = _World(self.rng, self.rnd)
+        # Times and which articles are dated come from a stream of their own: they never
+        # change the text.
+        self.clock = random.Random(seed ^ 0xC10C)
+        self.zones = [(self.clock.choice(_ZONE_MINUTES), self.clock.choice(_TIME_STYLES))
+                      for _ in self.world.outlets]
         self.writer = _Writer(self.world, self.rnd)
         self.rates = _LEVELS[edit_level]
         width = max(5, len(str(max(n_articles - 1, 0))))
@@ -1102,6 +1117,7 @@ class _Generator:
         outlet = w.outlet_pick()
         day = rnd.randrange(730)
         doc = self._new_doc(outlet, t, day)
+        doc.at = day * 1440 + self.clock.randrange(1440)
         doc.paras = self._fresh_paras(t, doc.aid, self._target())
         docs = [doc]
         left = self.n - self.made
@@ -1122,31 +1138,59 @@ class _Generator:
             else:
                 o = next((i for i in range(len(w.outlets)) if i not in used), o)
             used.add(o)
-            offset = rnd.choices(_OFFSETS, _OFFSET_W)[0]
-            child = self._reprint(parent, o, parent.day + offset)
+            at = self._reprint_time(doc.at, parent.at)
+            if at is None:  # no room after this parent within the window: copy the original
+                parent_i, parent = 0, doc
+                at = self._reprint_time(doc.at, doc.at)
+            assert at is not None
+            child = self._reprint(parent, o, at // 1440)
+            child.at = at
             child.parent = parent_i
             docs.append(child)
         cid = f"c{self.n_clusters:0{self.cluster_width}d}"
         self.n_clusters += 1
         return docs, self._cluster(cid, docs)
 
+    def _reprint_time(self, original: int, parent: int) -> int | None:
+        """When a copy appears: 2-240 h after the original (log-uniform), at least half an hour
+        after its parent; None when the parent leaves no room."""
+        low = max(_REPRINT_HOURS[0] * 60, parent - original + 30)
+        high = _REPRINT_HOURS[1] * 60
+        if low > high:
+            return None
+        return original + round(low * (high / low) ** self.clock.random())
+
     def _date(self, docs: list[_Doc]) -> None:
         for d in docs:
-            d.dated = self.world.outlets[d.outlet].dated and self.rnd.random() >= 0.035
+            if d.role == "original":
+                d.dated = True
+            elif d.role == "reprint":
+                d.dated = self.clock.random() >= _UNDATED_REPRINTS
+            else:
+                d.dated = (self.world.outlets[d.outlet].dated
+                           and self.clock.random() >= 0.035)
 
     def _cluster(self, cid: str, docs: list[_Doc]) -> GoldCluster:
         self._date(docs)
         original = docs[0]
         if not original.dated:
             origin, note = None, "original undated"
-        elif any(d.dated and d.day <= original.day for d in docs[1:]):
-            origin, note = None, "tie on the earliest day"
-        elif not all(d.dated for d in docs[1:]):
-            # dates alone cannot rule out that the undated member came first
-            origin, note = None, "a member undated"
-        else:
+        elif any(d.dated and d.at <= original.at for d in docs[1:]):
+            origin, note = None, "tie on the earliest time"
+        else:  # undated members are passed over: the earliest dated member is the origin
             origin, note = original.aid, ""
         return GoldCluster(cid, tuple(d.aid for d in docs), original.aid, origin, note)
+
+    def published(self, doc: _Doc) -> str:
+        """The publication time as the outlet writes it: its own offset and style."""
+        minutes, style = self.zones[doc.outlet]
+        moment = datetime.fromordinal(_EPOCH) + timedelta(minutes=doc.at)
+        if style == "utc":
+            return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        local = moment + timedelta(minutes=minutes)
+        sign = "-" if minutes < 0 else "+"
+        zone = f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+        return local.strftime(style.format(zone=zone))
 
     # rendering ----------------------------------------------------------------------
     def render(self, doc: _Doc, cluster: str | None, shared: Mapping[str, int] | None,
@@ -1211,9 +1255,7 @@ class _Generator:
                     while end + post < len(text) and text[end + post].isspace():
                         post += 1
                     units.append(GoldUnit(start, end, key, pre, post))
-        published = None
-        if doc.dated:
-            published = date.fromordinal(_EPOCH + doc.day).isoformat()
+        published = self.published(doc) if doc.dated else None
         slug = "-".join(re.findall(r"[a-z0-9]+", doc.title.lower())[:8])
         url = (f"https://{o.domain}/{published[:4]}/{published[5:7]}/{slug}" if published
                else f"https://{o.domain}/news/{slug}-{rnd.randint(1000, 99999)}")

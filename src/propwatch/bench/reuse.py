@@ -57,6 +57,9 @@ def reuse_benchmark(articles: int, *, seed: int = 0, edit_level: str = "light",
         "cluster_ari": round(cluster_scores["ari"], 4),
         "origin_accuracy": round(cluster_scores["origin_accuracy"], 4),
         "origin_abstain_ok": round(cluster_scores["origin_abstain_ok"], 4),
+        "origin_named_correctly": round(cluster_scores["origin_named_correctly"], 4),
+        "origin_named": round(cluster_scores["origin_named"], 4),
+        "gold_clusters": cluster_scores["clusters"],
         "work_dir": str(work),
     }
 

@@ -61,6 +61,7 @@ def add(
     paths: List[str] = typer.Argument(..., help="Files or folders (.txt .html .jsonl .csv); '-' reads stdin."),
     db: str = _db_option(),
     max_bytes: Optional[int] = typer.Option(None, "--max-bytes", help="Refuse input files larger than this."),
+    max_article_chars: int | None = typer.Option(None, "--max-article-chars", help="Refuse article texts longer than this (JSONL/CSV records: skipped)."),
     batch_size: int = typer.Option(500, "--batch-size", min=1, help="Commit every N articles."),
 ) -> None:
     """Add articles to the corpus. Stored articles are never changed: the same id with the same
@@ -68,7 +69,7 @@ def add(
     record (JSONL line, CSV row) is named, skipped and counted; the others are stored."""
     from ..ingest import expand_paths, iter_articles
 
-    settings = settings_or_exit(max_bytes=max_bytes)
+    settings = settings_or_exit(max_bytes=max_bytes, max_article_chars=max_article_chars)
     expanded = expand_paths(paths)
     store = _open(db, create=True)
     failures: list[PropwatchError] = []
@@ -181,8 +182,9 @@ def show(
             out.print(f"    [{mine[0]}, {mine[1]}) = {other[0]} [{other[1]}, {other[2]})"
                       f"  score {link.score:.2f}", markup=False)
     for cluster in clusters:
+        basis = f" ({cluster.origin_basis})" if cluster.origin_basis else ""
         out.print(f"  cluster {cluster.id}: {len(cluster.members)} passages, origin "
-                  f"{cluster.origin or 'unknown'}", markup=False)
+                  f"{cluster.origin or 'unknown'}{basis}", markup=False)
 
 
 @corpus_app.command()

@@ -33,6 +33,7 @@ def reuse(
     master: str = typer.Option("local[2]", "--master", help="Spark master URL, with --engine spark."),
     stats_out: Optional[Path] = typer.Option(None, "--stats", help="Also write the run's figures (counts, stage timings) as JSON."),
     max_bytes: Optional[int] = typer.Option(None, "--max-bytes"),
+    max_article_chars: int | None = typer.Option(None, "--max-article-chars", help="Refuse article texts longer than this (JSONL/CSV records: skipped)."),
 ) -> None:
     """Find passages reused across articles: aligned pairs, reprint clusters, likely origin."""
     from ..corpus import reuse_corpus
@@ -48,7 +49,7 @@ def reuse(
                               reason="the file name must end in .csv or .graphml"))
     if format is ReuseFormat.html and out is None:
         out = Path("propwatch-reuse")
-    settings = _settings(max_bytes=max_bytes)
+    settings = _settings(max_bytes=max_bytes, max_article_chars=max_article_chars)
     try:
         run = reuse_corpus(inputs or [], db=db, settings=settings,
                            options=ReuseOptions(min_chars=min_chars, max_df=max_df),

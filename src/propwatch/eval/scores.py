@@ -113,7 +113,9 @@ def score_tc(*, predicted: Sequence[Labelled], gold: Sequence[Labelled]) -> TCSc
 # cluster that labels most of its units. ``origin_accuracy``: among gold clusters with a known
 # origin, the share whose matched prediction names that article; ``origin_abstain_ok``: among
 # gold clusters whose origin cannot be told, the share whose matched prediction says None. A
-# gold cluster with no match fails both. Shares are 0.0 when there is nothing to score (the
+# gold cluster with no match fails both. ``origin_named_correctly``: among all gold clusters,
+# the share whose matched prediction names the article the story was first written in (the
+# gold ``original``, else its ``origin``); ``origin_named``: the share whose match names one. Shares are 0.0 when there is nothing to score (the
 # counts say so).
 
 
@@ -284,13 +286,17 @@ def score_reuse_clusters(*, predicted: Sequence[Cluster], gold: ReuseGold) -> di
                 labels_pred.append(best)
                 votes[gold_cluster][best] += 1
                 covered += 1
-    known = unknown = right = abstained = found = 0
+    known = unknown = right = abstained = found = named = named_right = 0
     for cid, cluster in gold.clusters.items():
         ballot = votes.get(cid)
         match = None
         if ballot:
             match = predicted[min(ballot, key=lambda i: (-ballot[i], i))]
             found += 1
+        first = getattr(cluster, "original", None) or cluster.origin
+        if match is not None and match.origin is not None:
+            named += 1
+            named_right += first is not None and match.origin == first
         if cluster.origin is not None:
             known += 1
             right += match is not None and match.origin == cluster.origin
@@ -301,6 +307,8 @@ def score_reuse_clusters(*, predicted: Sequence[Cluster], gold: ReuseGold) -> di
         "ari": adjusted_rand_index(labels_true, labels_pred) if labels_true else 0.0,
         "origin_accuracy": right / known if known else 0.0,
         "origin_abstain_ok": abstained / unknown if unknown else 0.0,
+        "origin_named_correctly": named_right / len(gold.clusters) if gold.clusters else 0.0,
+        "origin_named": named / len(gold.clusters) if gold.clusters else 0.0,
         "units": len(labels_true),
         "units_covered": covered,
         "clusters": len(gold.clusters),

@@ -18,11 +18,13 @@ import stat
 import sys
 import unicodedata
 from datetime import date
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence, TextIO
 
 from ..config import Settings
 from ..doc import Article, merge_ranges
+from ..doc import normalise_published as normalise_published_iso
 from ..errors import InputError, PropwatchError, warning_text
 
 __all__ = [
@@ -30,12 +32,15 @@ __all__ = [
     "SkippedRecord",
     "article_from_text",
     "article_id_for",
+    "article_too_long",
     "check_record",
     "expand_paths",
     "find_boilerplate",
+    "html_published",
     "iter_articles",
     "lone_surrogate",
     "normalise_date",
+    "normalise_published",
     "read_bytes",
     "read_path",
 ]
@@ -48,7 +53,8 @@ _SNIFF_BYTES = 8192
 _MAX_TITLE_CHARS = 250
 _MAX_DATELINE_CHARS = 200
 _RECORD_FIELDS = ("title", "outlet", "url", "published")
-# Files of many records are corpora: the per-article size limit does not apply to them.
+# Files of many records are corpora: the per-file size limit (max_bytes) does not apply to
+# them; the per-article one (max_article_chars) applies to each record.
 _RECORD_SUFFIXES = (".jsonl", ".csv")
 
 # ---------------------------------------------------------------------------------------
@@ -105,21 +111,31 @@ _MONTH = (
 )
 _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>\d{4})"
-# A time after the date, as datelines write it: "- 0:22", ", 10:00 AM GMT", "at 9:15".
+# A time after the date, as datelines, feeds (RFC 822) and scrapers write it: "- 0:22",
+# ", 10:00 AM GMT", "at 9:15", "10:15:00 +0200", "14:30 (GMT+3)".
 _TIME = (
-    r"(?:\s*(?:[-–—,|@]|\bat\b)?\s*\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?"
-    r"(?:\s*\(?(?:GMT|UTC|[A-Z]{2,4}T)(?:\s*[+-]\s*\d{1,2}(?::?\d{2})?)?\)?)?)?"
+    r"(?:\s*(?:[-–—,|@]|\bat\b)?\s*(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
+    r"(?:\s*(?P<ampm>[ap])\.?m\.?)?"
+    r"(?:\s*\(?(?P<zone>UTC|GMT|UT|MSK|[A-Z]{2,4}T)?"
+    r"(?:\s*(?P<offset>[+-]\s*\d{1,2}(?::?\d{2})?))?\)?)?)?"
 )
+# Zone abbreviations read as offsets (hours). Ambiguous ones (CST, IST, BST, AST...) are left
+# out: a time in one of them is kept without a zone rather than guessed.
+_ZONES = {
+    "UTC": 0, "GMT": 0, "UT": 0, "WET": 0, "WEST": 1, "CET": 1, "CEST": 2, "EET": 2,
+    "EEST": 3, "MSK": 3, "EST": -5, "EDT": -4, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8,
+    "PDT": -7, "AKST": -9, "AKDT": -8, "HST": -10, "JST": 9, "KST": 9, "HKT": 8, "AEST": 10,
+    "AEDT": 11, "NZST": 12, "NZDT": 13,
+}
 _WEEKDAY = r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+)?"
 _DATE_FORMS = [
     re.compile(rf"{_WEEKDAY}{form}{_TIME}\s*", re.IGNORECASE)
     for form in (
-        # 2020-01-28, 2020/01/28, 2020-01-28T10:00:00Z, 2020-01-28 10:00:00+02:00
-        r"(?P<year>\d{4})[-/](?P<month>\d{1,2})[-/](?P<day>\d{1,2})"
-        r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?",
+        # 2020/01/28 (ISO 8601 itself is read by doc.parse_published first)
+        r"(?P<year>\d{4})[-/](?P<month>\d{1,2})[-/](?P<day>\d{1,2})",
         # 28.01.2020 (day first, the usual reading of dotted dates)
         r"(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>\d{4})",
-        # 28 Jan 2020, 28 January, 2020, 28-Jan-2020
+        # 28 Jan 2020, 28 January, 2020, 28-Jan-2020, Thu, 04 May 2023 (RFC 822 feeds)
         rf"{_DAY}[\s-]+{_MONTH}[\s,-]+{_YEAR}",
         # January 28, 2020, Jan. 28 2020
         rf"{_MONTH}\s+{_DAY},?\s+{_YEAR}",
@@ -127,13 +143,20 @@ _DATE_FORMS = [
 ]
 
 
-def normalise_date(value: str) -> str | None:
-    """``'28 Jan 2020'``, ``'January 28, 2020'``, ``'2020-01-28T10:00:00Z'`` -> ``'2020-01-28'``.
+def normalise_published(value: str) -> str | None:
+    """A publication date, or date and time, as ISO 8601 with the precision and zone given:
+    ``'28 Jan 2020'`` -> ``'2020-01-28'``; ``'2020-01-28T10:00:00Z'`` stays as it is;
+    ``'4 May 2023 - 9:15'`` -> ``'2023-05-04T09:15'`` (no zone stated, none added);
+    ``'March 3, 2021 10:00 AM EST'`` -> ``'2021-03-03T10:00-05:00'``; ``'Thu, 04 May 2023
+    10:15:00 +0200'`` -> ``'2023-05-04T10:15:00+02:00'``.
 
-    Returns None when the value is not a date in one of these forms (slashed dates such as
-    01/02/2020 are ambiguous and are not guessed).
+    Returns None when the value is not a date in one of these forms or names an impossible
+    day or time (slashed dates such as 01/02/2020 are ambiguous and are not guessed).
     """
     text = value.strip()
+    iso = normalise_published_iso(text)
+    if iso is not None:
+        return iso
     for form in _DATE_FORMS:
         match = form.fullmatch(text)
         if not match:
@@ -144,8 +167,48 @@ def normalise_date(value: str) -> str | None:
             day = date(int(match.group("year")), month_number, int(match.group("day")))
         except ValueError:  # 2020-02-31 has the right shape and is still no date
             return None
-        return day.isoformat()
+        if match.group("hour") is None:
+            return day.isoformat()
+        clock = _clock(match)
+        return normalise_published_iso(f"{day.isoformat()}T{clock}") if clock else None
     return None
+
+
+normalise_date = normalise_published  # the name of 0.x, when only the day was kept
+
+
+def _clock(match: re.Match[str]) -> str | None:
+    """``HH:MM[:SS]`` and the zone of a matched ``_TIME``, or None for an impossible time."""
+    hour, minute = int(match.group("hour")), int(match.group("minute"))
+    ampm = (match.group("ampm") or "").lower()
+    if ampm:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if ampm == "p" else 0)
+    if hour > 23 or minute > 59:
+        return None
+    clock = f"{hour:02d}:{minute:02d}"
+    if match.group("second") is not None:
+        if int(match.group("second")) > 59:
+            return None
+        clock += f":{match.group('second')}"
+    zone, offset = (match.group("zone") or "").upper(), match.group("offset")
+    if zone and zone not in _ZONES and offset is None:
+        return clock  # an ambiguous or unknown abbreviation: no zone rather than a guess
+    if offset is not None:
+        sign, digits = offset[0], re.sub(r"\D", "", offset)
+        hours, minutes = (int(digits[:-2]), int(digits[-2:])) if len(digits) > 2 else (
+            int(digits), 0)
+        base = _ZONES.get(zone, 0) * 60
+        total = base + (-1 if sign == "-" else 1) * (hours * 60 + minutes)
+    elif zone:
+        total = _ZONES[zone] * 60
+    else:
+        return clock
+    if abs(total) >= 24 * 60:
+        return None
+    sign = "-" if total < 0 else "+"
+    return f"{clock}{sign}{abs(total) // 60:02d}:{abs(total) % 60:02d}"
 
 
 # ---------------------------------------------------------------------------------------
@@ -249,7 +312,7 @@ _AUTHOR = re.compile(r"^by\s+\S", re.IGNORECASE)
 
 
 def _date_of(part: str) -> str | None:
-    return normalise_date(_DATE_LABEL.sub("", part.strip()))
+    return normalise_published(_DATE_LABEL.sub("", part.strip()))
 
 
 def _has_latin(token: str) -> bool:
@@ -285,10 +348,14 @@ def _parse_dateline(line: str) -> tuple[str | None, str] | None:
         return None
     parts = [p for p in _PART_SPLIT.split(text) if p.strip()]
     published, rest = None, []
-    for part in parts:
+    for index, part in enumerate(parts):
         found = _date_of(part) if published is None else None
         if found:
             published = found
+            following = parts[index + 1].strip() if index + 1 < len(parts) else ""
+            if "T" not in found and following and _TIME_ONLY.fullmatch(following):
+                # "March 3, 2021 | 10:30 GMT": the time stands in a part of its own
+                published = _date_of(f"{part.strip()} {following}") or found
         else:
             rest.append(part)
     if published is None and len(parts) == 1:
@@ -352,7 +419,7 @@ def article_from_text(text: str, *, id: str, source: str | None = None, title: s
     boilerplate = find_boilerplate(text)
     found_title, found_outlet, found_published = _metadata_from_text(text, boilerplate)
     if published is not None:
-        iso = normalise_date(str(published))
+        iso = normalise_published(str(published))
         if iso is None:
             raise InputError.make("E109", path=source or id, value=published, field="published")
         published = iso
@@ -446,7 +513,8 @@ def _decode(data: bytes, name: str) -> tuple[str, list[str]]:
 
 def _read_bytes(path: str, settings: Settings, *, limited: bool = True) -> bytes:
     """The bytes of a file, after the checks that need no reading (missing, folder, size).
-    ``limited=False`` skips the size limit (record files: a corpus, not one article)."""
+    ``limited=False`` skips the size limit (record files: a corpus, not one article; each
+    record is held to ``max_article_chars`` instead)."""
     try:
         info = os.stat(path)
     except FileNotFoundError:
@@ -488,11 +556,11 @@ def _text_of(data: bytes, name: str) -> tuple[str, list[str]]:
 _Read = tuple[list[Article], list[str]]
 
 
-def _read_text(text: str, *, name: str, source: str, id: str) -> _Read:
+def _read_text(text: str, *, name: str, source: str, id: str, max_chars: int) -> _Read:
     return [article_from_text(text, id=id, source=source)], []
 
 
-def _read_html(html: str, *, name: str, source: str, id: str) -> _Read:
+def _read_html(html: str, *, name: str, source: str, id: str, max_chars: int) -> _Read:
     """The main text of an HTML page and its metadata, by trafilatura (never fetches)."""
     import trafilatura  # imported here: it is slow to import and only HTML needs it
     from trafilatura.settings import set_date_params
@@ -508,14 +576,109 @@ def _read_html(html: str, *, name: str, source: str, id: str) -> _Read:
             "E108", path=name,
             hint="The HTML has no main text that could be extracted; save the article "
                  "as plain text instead.")
-    published = getattr(document, "date", None)
+    # The page's own publication time, with its time and zone; trafilatura's date (a day
+    # only) where the markup states none that reads.
+    published = html_published(html)
+    if published is None and getattr(document, "date", None):
+        published = normalise_published(document.date)
     return [article_from_text(
         text, id=id, source=source,
         title=getattr(document, "title", None) or None,
         outlet=getattr(document, "sitename", None) or None,
         url=getattr(document, "url", None) or None,
-        published=normalise_date(published) if published else None,
+        published=published,
     )], []
+
+
+# Where pages state when they were published, most trusted first.
+_META_PUBLISHED = ("article:published_time", "og:article:published_time", "og:published_time",
+                   "datepublished", "pubdate", "publishdate", "publish_date", "publish-date",
+                   "dc.date.issued", "dcterms.issued", "dc.date", "date")
+_JSON_LD_RANK = len(_META_PUBLISHED)  # JSON-LD datePublished after the named meta tags
+_ITEMPROP_RANK = _JSON_LD_RANK + 1  # an element with itemprop="datePublished"
+_TIME_RANK = _ITEMPROP_RANK + 1  # <time pubdate> or the page's only <time datetime>
+
+
+class _PublishedScanner(HTMLParser):
+    """Collects the publication times a page states: meta tags (``article:published_time``,
+    Open Graph, ``itemprop="datePublished"``, Dublin Core), JSON-LD ``datePublished`` and
+    ``<time datetime>``; each with a rank (lower is more trusted)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[int, str]] = []
+        self.times: list[tuple[bool, str]] = []  # (<time pubdate>?, datetime) of <time>
+        self._json_ld: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k.lower(): v or "" for k, v in attrs}
+        if tag == "meta":
+            key = (a.get("property") or a.get("name") or a.get("itemprop") or "").lower()
+            if key in _META_PUBLISHED and a.get("content"):
+                self.found.append((_META_PUBLISHED.index(key), a["content"]))
+        elif a.get("itemprop", "").lower() == "datepublished" and (a.get("datetime")
+                                                                  or a.get("content")):
+            self.found.append((_ITEMPROP_RANK, a.get("datetime") or a["content"]))
+        elif tag == "time" and a.get("datetime"):
+            self.times.append(("pubdate" in a, a["datetime"]))
+        if tag == "script" and a.get("type", "").lower() == "application/ld+json":
+            self._json_ld = []
+
+    def handle_data(self, data: str) -> None:
+        if self._json_ld is not None:
+            self._json_ld.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script" and self._json_ld is not None:
+            try:
+                data = json.loads("".join(self._json_ld))
+            except ValueError:
+                data = None
+            self._json_ld = None
+            value = _json_ld_published(data)
+            if value:
+                self.found.append((_JSON_LD_RANK, value))
+
+
+def _json_ld_published(data: Any, depth: int = 0) -> str | None:
+    """The first ``datePublished`` string in a JSON-LD document (``@graph`` and lists too)."""
+    if depth > 6:
+        return None
+    if isinstance(data, dict):
+        value = data.get("datePublished")
+        if isinstance(value, str) and value.strip():
+            return value
+        data = list(data.get("@graph") or []) + [v for k, v in data.items()
+                                                 if k != "@graph" and isinstance(v, dict)]
+    if isinstance(data, list):
+        for item in data:
+            found = _json_ld_published(item, depth + 1)
+            if found:
+                return found
+    return None
+
+
+def html_published(html: str) -> str | None:
+    """The publication time an HTML page states in its markup, as ISO 8601 with the time and
+    zone given (``normalise_published``), or None. The most trusted source that reads wins:
+    ``article:published_time`` and the like, JSON-LD ``datePublished``, ``itemprop=
+    "datePublished"``, then ``<time pubdate datetime>`` or the page's only ``<time datetime>``.
+    """
+    scanner = _PublishedScanner()
+    try:
+        scanner.feed(html)
+        scanner.close()
+    except Exception:  # noqa: BLE001 - html.parser is lenient; a page it chokes on has no date here
+        return None
+    found = list(scanner.found)
+    flagged = [value for pubdate, value in scanner.times if pubdate]
+    if flagged or len(scanner.times) == 1:
+        found.append((_TIME_RANK, (flagged or [scanner.times[0][1]])[0]))
+    for _, value in sorted(found, key=lambda item: item[0]):
+        iso = normalise_published(value)
+        if iso is not None:
+            return iso
+    return None
 
 
 # ---------------------------------------------------------------------------------------
@@ -536,7 +699,7 @@ def lone_surrogate(text: str) -> int | None:
 
 
 class SkippedRecord(str):
-    """The error line (E106, E107, E112, E113) of a record that was skipped: not a warning;
+    """The error line (E106, E107, E112-E114) of a record that was skipped: not a warning;
     callers count these and exit 1."""
 
 
@@ -548,12 +711,14 @@ def _json_kind(value: object) -> str:
     return {dict: "a JSON object", list: "a JSON array"}.get(type(value), type(value).__name__)
 
 
-def check_record(record: Mapping[str, Any], *, path: str, where: str) -> dict[str, str | None]:
+def check_record(record: Mapping[str, Any], *, path: str, where: str,
+                 max_chars: int | None = None) -> dict[str, str | None]:
     """The ``text``, ``id`` and metadata of one record as strings (id and metadata stripped,
     None when absent or blank; the text as given).
 
     Raises ``InputError``: E113 for a field that is not a string (an id may be a number, read
-    as its decimal string), E112 for a lone surrogate. ``where`` names the record: "line 3".
+    as its decimal string), E112 for a lone surrogate, E114 for a text longer than
+    ``max_chars``. ``where`` names the record: "line 3".
     """
     checked: dict[str, str | None] = {}
     for field in ("text", "id", *_RECORD_FIELDS):
@@ -568,15 +733,26 @@ def check_record(record: Mapping[str, Any], *, path: str, where: str) -> dict[st
         if offset is not None:
             raise InputError.make("E112", path=path, where=where, field=field, offset=offset)
         checked[field] = value if field == "text" or value is None else value.strip() or None
+    text = checked["text"]
+    if max_chars is not None and text is not None and len(text) > max_chars:
+        raise article_too_long(path, len(text), max_chars, where=where)
     return checked
+
+
+def article_too_long(path: str, size: int, limit: int, *, where: str = "") -> InputError:
+    """E114 for an article text of ``size`` characters over ``limit``; ``where`` names the
+    record of a JSONL/CSV file ("line 3"), which is skipped."""
+    return InputError.make("E114", path=path, where=f" {where}" if where else "", size=size,
+                           limit=limit, skipped="; skipped the record" if where else "")
 
 
 class _Records:
     """Turns JSONL/CSV records into Articles: checks, default ids, unique ids, dates; a bad
     record becomes a ``SkippedRecord`` line among the warnings."""
 
-    def __init__(self, name: str, source: str, stem: str, where: str) -> None:
+    def __init__(self, name: str, source: str, stem: str, where: str, max_chars: int) -> None:
         self.name, self.source, self.stem, self.where = name, source, stem, where
+        self.max_chars = max_chars
         self.articles: list[Article] = []
         self.warnings: list[str] = []
         self.seen: set[str] = set()
@@ -589,7 +765,7 @@ class _Records:
     def add(self, record: Mapping[str, Any], number: int) -> None:
         place = f"{self.where} {number}"
         try:
-            fields = check_record(record, path=self.name, where=place)
+            fields = check_record(record, path=self.name, where=place, max_chars=self.max_chars)
         except InputError as exc:
             self.skip(str(exc))
             return
@@ -604,7 +780,7 @@ class _Records:
                 "W111", path=self.name, where=place, id=wanted, new_id=article_id))
         self.seen.add(article_id)
         if fields["published"] is not None:
-            iso = normalise_date(fields["published"])
+            iso = normalise_published(fields["published"])
             if iso is None:
                 self.warnings.append(warning_text(
                     "E109", path=f"{self.name}:{number}", value=fields["published"],
@@ -614,9 +790,9 @@ class _Records:
                                                **fields))
 
 
-def _read_jsonl(text: str, *, name: str, source: str, id: str) -> _Read:
-    """One article per JSON line; a bad line is skipped with its error line (E106, E112, E113)."""
-    records = _Records(name, source, id, "line")
+def _read_jsonl(text: str, *, name: str, source: str, id: str, max_chars: int) -> _Read:
+    """One article per JSON line; a bad line is skipped with its error line (E106, E112-E114)."""
+    records = _Records(name, source, id, "line", max_chars)
     # Split at '\n' only: str.splitlines() would also split at U+2028 and friends, which
     # JSON allows unescaped inside strings. A byte order mark belongs to the file, not to
     # the first record.
@@ -645,7 +821,7 @@ def _read_jsonl(text: str, *, name: str, source: str, id: str) -> _Read:
     return records.articles, records.warnings
 
 
-def _read_csv(text: str, *, name: str, source: str, id: str) -> _Read:
+def _read_csv(text: str, *, name: str, source: str, id: str, max_chars: int) -> _Read:
     """One article per row; rows are numbered as in a spreadsheet (the header is row 1)."""
     # newline='' semantics: StringIO(newline='') and csv leave '\r\n' inside quoted fields as is.
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
@@ -659,7 +835,7 @@ def _read_csv(text: str, *, name: str, source: str, id: str) -> _Read:
         found = ", ".join(c for c in columns if c) or "no columns"
         raise InputError.make("E107", path=name, line=1,
                               reason=f"the header has no 'text' column (found: {found})")
-    records = _Records(name, source, id, "row")
+    records = _Records(name, source, id, "row", max_chars)
     number = 1
     try:
         for number, row in enumerate(reader, start=2):
@@ -710,11 +886,15 @@ def _read_stdin(stdin: TextIO | None, settings: Settings) -> bytes:
     return data
 
 
-def read_bytes(data: bytes, *, name: str, source: str | None = None, id: str | None = None
-               ) -> tuple[list[Article], list[str]]:
+def read_bytes(data: bytes, *, name: str, source: str | None = None, id: str | None = None,
+               settings: Settings | None = None) -> tuple[list[Article], list[str]]:
     """The articles in the bytes of an input called ``name`` (a file name, or "<stdin>") and
     warning lines: read by its suffix (.txt .text .html .htm .jsonl .csv), else judged by its
-    content. Nothing touches the file system, so it serves uploads as well as files."""
+    content. Nothing touches the file system, so it serves uploads as well as files.
+
+    An article text longer than ``settings.max_article_chars`` is refused (E114): a file of one
+    article raises, a JSONL/CSV record is skipped and named among the warnings."""
+    max_chars = (settings or Settings()).max_article_chars
     text, warnings = _text_of(data, name)
     suffix = Path(name).suffix.lower()
     if suffix in _READERS:
@@ -724,7 +904,9 @@ def read_bytes(data: bytes, *, name: str, source: str | None = None, id: str | N
     else:
         reader = _sniff(text)  # stdin or an unknown suffix: judge by the content
     articles, notes = reader(text, name=name, source=source or name,
-                             id=id or article_id_for(Path(name)))
+                             id=id or article_id_for(Path(name)), max_chars=max_chars)
+    if reader in (_read_text, _read_html) and len(articles[0].text) > max_chars:
+        raise article_too_long(name, len(articles[0].text), max_chars)
     return articles, warnings + notes
 
 
@@ -736,10 +918,10 @@ def read_path(path: str, *, settings: Settings, stdin: TextIO | None = None
     """
     if path == _STDIN:
         return read_bytes(_read_stdin(stdin, settings), name=_STDIN_NAME, source=_STDIN,
-                          id="stdin")
+                          id="stdin", settings=settings)
     suffix = Path(path).suffix.lower()
     data = _read_bytes(path, settings, limited=suffix not in _RECORD_SUFFIXES)
-    return read_bytes(data, name=path)
+    return read_bytes(data, name=path, settings=settings)
 
 
 def iter_articles(paths: Sequence[str], *, settings: Settings, stdin: TextIO | None = None

@@ -18,7 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from ..doc import Article, Cluster, ReuseLink
+from ..doc import (
+    Article,
+    Cluster,
+    ReuseLink,
+    compare_published,
+    parse_published,
+    published_sort_key,
+)
 from ..reuse.engine import OutletEdge, ReuseResult
 from .htmlkit import esc, esc_text, page, resource, safe_href, unique_names
 
@@ -127,8 +134,28 @@ def _plural(n: int, word: str, words: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (words or word + 's')}"
 
 
-def _date_key(date: str | None) -> tuple[int, str]:
-    return (0, date) if date else (1, "")
+def _date_key(date: str | None) -> tuple[int, str, str]:
+    """Publication times in time order (instants where zones are given), undated last."""
+    return published_sort_key(date)
+
+
+_ZONE = re.compile(r"(Z|[+-]\d\d:\d\d)$")
+
+
+def _date_text(value: str) -> str:
+    """A publication time for people: ``2021-03-04 14:22 +02:00`` (``Z`` as UTC); dates and
+    values that do not parse as they are."""
+    if "T" not in value or parse_published(value) is None:
+        return value
+    return _ZONE.sub(lambda m: " UTC" if m.group(1) == "Z" else f" {m.group(1)}",
+                     value.replace("T", " ", 1))
+
+
+def _earlier(a: str | None, b: str | None) -> int:
+    """compare_published for two stored values; 0 when either is missing or does not parse."""
+    if not a or not b or parse_published(a) is None or parse_published(b) is None:
+        return 0
+    return compare_published(a, b)
 
 
 @dataclass
@@ -167,7 +194,8 @@ def _who(ctx: _Ctx, article_id: str) -> str:
     parts = []
     if ctx.outlet(article_id):
         parts.append(f"<b>{esc(ctx.outlet(article_id))}</b>")
-    parts.append(f'<span class="date">{esc(ctx.date(article_id) or "undated")}</span>')
+    date = ctx.date(article_id)
+    parts.append(f'<span class="date">{esc(_date_text(date) if date else "undated")}</span>')
     parts.append(f"<code>{esc(article_id)}</code>")
     return " · ".join(parts)
 
@@ -188,12 +216,13 @@ def _view(cluster: Cluster, ctx: _Ctx) -> _ClusterView:
     members = sorted(cluster.members,
                      key=lambda p: (_date_key(ctx.date(p.article_id)), p.article_id, p.start))
     outlets = list(dict.fromkeys(o for o in (ctx.outlet(p.article_id) for p in members) if o))
-    dated = sorted({d for d in (ctx.date(p.article_id) for p in members) if d})
+    dated = sorted({d for d in (ctx.date(p.article_id) for p in members) if d}, key=_date_key)
     undated = sum(1 for p in members if not ctx.date(p.article_id))
     if not dated:
         dates = "undated"
     else:
-        dates = dated[0] if len(dated) == 1 else f"{dated[0]} – {dated[-1]}"
+        first, last = _date_text(dated[0]), _date_text(dated[-1])
+        dates = first if len(dated) == 1 else f"{first} – {last}"
         if undated:
             dates += f" (+{undated} undated)"
     return _ClusterView(cluster, members, outlets, dates,
@@ -215,12 +244,37 @@ def _link_clusters(links: Sequence[ReuseLink], clusters: Sequence[Cluster]) -> d
     return found
 
 
+_BASIS_WORDS = {"earliest": "earliest of the dated members; all are dated",
+                "tie": "a tie: the earliest members were published at the same time",
+                "undated": "no member has a publication date"}
+
+
+def _basis_text(cluster: Cluster) -> str:
+    """How the origin was found, in words, with the confidence; "" for clusters stored before
+    bases existed."""
+    basis = cluster.origin_basis
+    if not basis:
+        return ""
+    words = _BASIS_WORDS.get(basis)
+    if words is None and basis.startswith("earliest dated"):
+        undated = basis.split(";", 1)[1].strip() if ";" in basis else "some undated"
+        words = f"earliest of the dated members; {undated} (not compared)"
+    text = f"basis: {words or basis}"
+    if cluster.origin and cluster.origin_confidence is not None:
+        text += f" · confidence {cluster.origin_confidence:.2f}"
+    return text
+
+
 def _origin_html(cluster: Cluster, ctx: _Ctx) -> str:
     note = (f' <span class="note">— {esc(cluster.origin_note)}</span>'
             if cluster.origin_note else "")
+    basis = _basis_text(cluster)
+    basis_html = (f' <span class="basis" data-basis="{esc(cluster.origin_basis)}">'
+                  f"{esc(basis)}</span>" if basis else "")
     if cluster.origin:
-        return f'<span class="badge origin">origin</span> {_who(ctx, cluster.origin)}{note}'
-    return f'<span class="badge unknown">origin unknown</span>{note}'
+        return (f'<span class="badge origin">origin</span> {_who(ctx, cluster.origin)}'
+                f"{basis_html}{note}")
+    return f'<span class="badge unknown">origin unknown</span>{basis_html}{note}'
 
 
 def _members_html(view: _ClusterView, ctx: _Ctx) -> str:
@@ -250,8 +304,8 @@ def _members_html(view: _ClusterView, ctx: _Ctx) -> str:
 def _pair_html(link: ReuseLink, ctx: _Ctx, *, show_cluster: bool) -> str:
     """Two aligned passages side by side, the earlier-published one on the left."""
     sides = [(link.a, link.a_start, link.a_end), (link.b, link.b_start, link.b_end)]
-    da, db = ctx.date(link.a), ctx.date(link.b)
-    if da and db and db < da:
+    order = _earlier(ctx.date(link.a), ctx.date(link.b))
+    if order > 0:
         sides.reverse()
     texts = []
     for aid, start, end in sides:
@@ -283,7 +337,7 @@ def _pair_html(link: ReuseLink, ctx: _Ctx, *, show_cluster: bool) -> str:
     cols = []
     for k, ((aid, start, end), text, body) in enumerate(zip(sides, texts, bodies)):
         tag = ""
-        if k == 0 and da and db and da != db:
+        if k == 0 and order != 0:
             tag = ' <span class="badge first">earlier</span>'
         if text is None:
             inner = '<p class="none">The text of this article was not given.</p>'
@@ -487,11 +541,13 @@ def _clusters_table(views: Sequence[_ClusterView], ctx: _Ctx) -> str:
         c = v.cluster
         href = _cluster_href(ctx, c.id)
         name = f'<a href="{href}">{esc(c.id)}</a>' if href else esc(c.id)
+        basis = _basis_text(c)
+        basis_html = f'<div class="basis">{esc(basis)}</div>' if basis else ""
         if c.origin:
             origin = (f"{esc(ctx.outlet(c.origin) or '')} <code>{esc(c.origin)}</code>"
-                      f'<div class="note">{esc(c.origin_note)}</div>')
+                      f'{basis_html}<div class="note">{esc(c.origin_note)}</div>')
         else:
-            origin = f'<i>unknown</i><div class="note">{esc(c.origin_note)}</div>'
+            origin = f'<i>unknown</i>{basis_html}<div class="note">{esc(c.origin_note)}</div>'
         outlets = "".join(f'<span class="chip">{esc(o)}</span>' for o in v.outlets)
         rows.append(
             f'<tr><td class="cid">{name}</td>'
@@ -512,11 +568,12 @@ def _clusters_table(views: Sequence[_ClusterView], ctx: _Ctx) -> str:
 
 
 def _byline(articles: Mapping[str, Article]) -> str:
-    dates = sorted(a.published for a in articles.values() if a.published)
+    dates = sorted((a.published for a in articles.values() if a.published), key=_date_key)
     outlets = {a.outlet for a in articles.values() if a.outlet}
     parts = [_plural(len(articles), "article"), _plural(len(outlets), "outlet")]
     if dates:
-        parts.append(dates[0] if dates[0] == dates[-1] else f"{dates[0]} – {dates[-1]}")
+        first, last = _date_text(dates[0]), _date_text(dates[-1])
+        parts.append(first if first == last else f"{first} – {last}")
     return "".join(f"<span>{esc(p)}</span>" for p in parts)
 
 

@@ -1,10 +1,10 @@
 """Cross-outlet text reuse: aligned passages, reprint clusters, likely origin, outlet graph."""
 
-from .engine import (Fingerprints, OutletEdge, ReuseOptions, ReuseResult, align_pair,
+from .engine import (Fingerprints, Origin, OutletEdge, ReuseOptions, ReuseResult, align_pair,
                      build_clusters, candidate_pairs, find_reuse, fingerprint, is_boilerplate,
                      likely_origin, outlet_graph, usable_mask)
 
-__all__ = ["Fingerprints", "OutletEdge", "ReuseOptions", "ReuseResult", "align_pair",
+__all__ = ["Fingerprints", "Origin", "OutletEdge", "ReuseOptions", "ReuseResult", "align_pair",
            "build_clusters", "candidate_pairs", "find_reuse", "fingerprint", "is_boilerplate",
            "likely_origin", "usable_mask",
            "outlet_graph"]

@@ -39,8 +39,8 @@ def write_pairs_jsonl(links: Iterable[ReuseLink], out: TextIO) -> int:
 
 
 def write_clusters_jsonl(clusters: Iterable[Cluster], out: TextIO) -> int:
-    """One JSON object per cluster (``cluster, origin, members`` and ``origin_note`` when
-    there is one); returns the number of lines written."""
+    """One JSON object per cluster (``cluster, origin, members``, and ``origin_note``,
+    ``origin_basis``, ``origin_confidence`` when known); returns the number of lines written."""
     return _jsonl((cluster.to_dict() for cluster in clusters), out)
 
 

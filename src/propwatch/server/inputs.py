@@ -24,7 +24,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from ..config import Settings
 from ..doc import Article
 from ..errors import InputError
-from ..ingest import article_from_text, normalise_date
+from ..ingest import article_from_text, article_too_long, normalise_published
 from ..ingest import read_bytes as read_input_bytes
 from .models import AnalyzeRequest
 from .problems import ApiError, validation_error
@@ -52,7 +52,7 @@ async def read_request(request: Request, settings: Settings) -> ArticleJob:
     """Validate the request now; return the (slower) reading as a job for the worker thread."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/json" or content_type.endswith("+json"):
-        return await _from_json(request)
+        return await _from_json(request, settings)
     if content_type == "multipart/form-data":
         return await _from_form(request, settings)
     raise ApiError(415, "unsupported_media_type",
@@ -61,7 +61,7 @@ async def read_request(request: Request, settings: Settings) -> ArticleJob:
                    "with a 'file' field (.txt, .html, .jsonl, .csv)", field="body")
 
 
-async def _from_json(request: Request) -> ArticleJob:
+async def _from_json(request: Request, settings: Settings) -> ArticleJob:
     raw = await request.body()
     try:
         data = json.loads(raw)
@@ -76,6 +76,10 @@ async def _from_json(request: Request) -> ArticleJob:
         given = AnalyzeRequest.model_validate(data)
     except ValidationError as exc:
         raise validation_error(exc.errors()) from None
+    if len(given.text) > settings.max_article_chars:  # the limit every file and record has
+        raise ApiError(422, "invalid_input", str(article_too_long(
+            "body", len(given.text), settings.max_article_chars, where="field 'text'")),
+            field="text")
 
     def job() -> Upload:
         try:
@@ -117,10 +121,11 @@ async def _from_form(request: Request, settings: Settings) -> ArticleJob:
                  if isinstance(value := form.get(key), str) and value.strip()}
     finally:
         await form.close()
-    if "published" in given and normalise_date(given["published"]) is None:
+    if "published" in given and normalise_published(given["published"]) is None:
         raise ApiError(422, "invalid_input",
-                       f"field 'published': unknown date '{given['published']}'. "
-                       "Use a date such as 2020-01-28.", field="published")
+                       f"field 'published': unknown date '{given['published']}'. Use an ISO "
+                       "8601 date or date and time such as 2020-01-28 or "
+                       "2020-01-28T14:05:00+02:00.", field="published")
 
     def job() -> Upload:
         try:
@@ -131,7 +136,8 @@ async def _from_form(request: Request, settings: Settings) -> ArticleJob:
         if given:
             published = given.get("published")
             article = replace(article, **{k: v for k, v in given.items() if k != "published"},
-                              **({"published": normalise_date(published)} if published else {}))
+                              **({"published": normalise_published(published)} if published
+                                 else {}))
         return Upload(article, records=len(articles), warnings=tuple(warnings))
 
     return job
@@ -144,4 +150,4 @@ def read_bytes(data: bytes, *, name: str, settings: Settings) -> tuple[list[Arti
         raise InputError.make("E104", path=name, size=len(data), limit=settings.max_bytes)
     if not data:
         raise InputError.make("E102", path=name)
-    return read_input_bytes(data, name=name)
+    return read_input_bytes(data, name=name, settings=settings)

@@ -43,6 +43,8 @@ def pairs(response: Response,
 def clusters(article: Optional[str] = Query(None, description="Only clusters holding a passage "
                                                               "of this article."),
              store: Store = Depends(get_store)) -> list[dict]:
-    """Reprint clusters with their likely origin (null with ``origin_note`` when dates are
-    missing or tied)."""
+    """Reprint clusters with their likely origin: the earliest dated member, with
+    ``origin_basis`` (``earliest``, ``earliest dated; N undated``) and ``origin_confidence``;
+    null only for a tie on the earliest time or when no member is dated (``origin_note`` says
+    which)."""
     return [cluster.to_dict() for cluster in store.clusters(article_id=_known(store, article))]
