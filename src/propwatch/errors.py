@@ -30,7 +30,10 @@ MESSAGES: dict[str, str] = {
         "The CSV needs a header with a 'text' column (optional: id, title, outlet, url, published)."
     ),
     "E108": "'{path}': no article text found. {hint}",
-    "E109": "'{path}': unknown date '{value}' in '{field}'. Use a date such as 2020-01-28.",
+    "E109": (
+        "'{path}': unknown date '{value}' in '{field}'. Use an ISO 8601 date or date and time "
+        "such as 2020-01-28 or 2020-01-28T14:05:00+02:00 (or 28 Jan 2020 14:05 GMT)."
+    ),
     # warnings (decoding continues)
     "W110": "'{path}' is not valid UTF-8; read it as {encoding}. Check special characters.",
     "W111": (
@@ -47,6 +50,17 @@ MESSAGES: dict[str, str] = {
         "'{path}' {where}: '{field}' is {kind}, not a string; skipped the record. "
         "Give it as a JSON string{or_number}."
     ),
+    "E114": (
+        "'{path}'{where}: the article text is {size:,} characters, over the {limit:,}-character "
+        "limit for one article{skipped}. Split it into articles, or raise the limit with "
+        "--max-article-chars or PROPWATCH_MAX_ARTICLE_CHARS."
+    ),
+    # knowledge bases of known claims (120-129; a bad record is skipped, the rest is read)
+    "E120": "'{path}' {where}: {reason}; skipped the record. {hint}",
+    "E121": "'{path}': no known claim could be read as {format}. {hint}",
+    "W122": "'{path}'{where}: {reason}.",
+    "E123": "cannot read '{path}' as {format}: {reason}. {hint}",
+    "E130": "'{path}' line {line}: not a query. Expected {expected} (a TSV has a header line).",
     # models and detectors (2xx)
     "E201": "unknown detector '{name}'. Choose one of: {choices}.",
     "E202": (
@@ -77,10 +91,16 @@ MESSAGES: dict[str, str] = {
         "no PolNeAR data at '{path}'. Pass --data DIR or set PROPWATCH_DATA to the folder "
         "that holds polnear/ (or to polnear/ itself)."
     ),
+    "E305": (
+        "no CheckThat! data for task '{name}' at '{path}'. Pass --data DIR or set "
+        "PROPWATCH_DATA to the folder that holds checkthat2020-t2/ and checkthat2021-t2a/ "
+        "(tasks: {choices})."
+    ),
     # usage and configuration (4xx)
     "E401": "config file '{path}': {reason}. Fix or remove it.",
     "E402": "'{value}' is not a valid value for {option}: {reason}.",
     "E403": "cannot write '{path}': {reason}. Choose another --out.",
+    "E410": "unknown knowledge-base format '{name}'. Choose one of: {choices}.",
     # server (501-519)
     "E501": (
         "cannot listen on {address}: {reason}. Stop the program that uses it, or choose "
@@ -123,6 +143,28 @@ MESSAGES: dict[str, str] = {
     "E611": (
         "'{path}' holds layers made by other components ({found}; this run uses {wanted}). "
         "Run again with --rerun to analyse every article anew with these components."
+    ),
+    # knowledge bases in the store (620-629)
+    "E620": (
+        "no knowledge base '{name}' in '{path}'. Run 'propwatch kb list --db {path}' for the "
+        "names, or make it with 'propwatch kb import FORMAT FILE --kb {name} --db {path}'."
+    ),
+    "E621": "claim vectors of '{name}' by '{encoder}': {reason}. {hint}",
+    "E622": (
+        "'{name}' is not a knowledge base name ({reason}). Use 1 to 64 letters, digits, "
+        "'-', '_' or '.'."
+    ),
+    "E623": (
+        "nothing to import into knowledge base '{name}': no claims were given. Give at least "
+        "one claim; 'propwatch kb delete {name}' removes a knowledge base."
+    ),
+    "E624": (
+        "no claim '{id}' in knowledge base '{name}'. Find ids with "
+        "'propwatch kb show {name} --search WORDS'."
+    ),
+    "E625": (
+        "no database at '{path}'. Import a knowledge base into it first: "
+        "'propwatch kb import FORMAT FILE... --kb NAME --db {path}'."
     ),
 }
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from propwatch.doc import Article, Cluster, Passage, ReuseLink
-from propwatch.reuse import OutletEdge, ReuseResult, find_reuse, outlet_graph
+from propwatch.reuse import OutletEdge, ReuseOptions, ReuseResult, find_reuse, outlet_graph
 from propwatch.render.reuse import diff_html, render_reuse_html, write_reuse_html
 
 # --------------------------------------------------------------------------- helpers
@@ -370,3 +370,32 @@ def test_write_directory_names_are_safe_and_unique(tmp_path: Path) -> None:
         assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*\.html", path.name)
     assert names[0] == "cluster-a-b.html" and names[-1] == "cluster-ETE.html"
     assert not (tmp_path / "etc").exists()
+
+
+def test_pages_say_the_origin_basis_and_order_members_by_time(tmp_path: Path) -> None:
+    """Issue 14: the HTML says how the origin was found, and times of day order members."""
+    texts = ("same words here", "same words there", "same words elsewhere")
+    meta = {"a": {"published": "2024-03-04T18:00:00+00:00", "outlet": "Evening"},
+            "b": {"published": "2024-03-04T09:30+02:00", "outlet": "Morning"},
+            "c": {"outlet": "Undated"}}
+    articles = {i: Article(i, t, **meta[i]) for i, t in zip("abc", texts)}
+    result = find_reuse(list(articles.values()), ReuseOptions(min_chars=5, ngram=2, window=1))
+    named = Cluster("c1", tuple(Passage(i, 0, len(t)) for i, t in zip("abc", texts)), "b",
+                    "published first of the 2 dated members", "earliest dated; 1 undated", 0.8)
+    tied = Cluster("c2", (Passage("a", 0, 4), Passage("b", 0, 4)), None, "2 members: a tie",
+                   "tie", 0.0)
+    result = ReuseResult(result.links, [named, tied], result.stats)
+    page = render_reuse_html(result, articles, [])
+    table = page.split('id="pw-clusters"')[1].split("</table>")[0]
+    assert "basis: earliest of the dated members; 1 undated (not compared) · confidence 0.80" in (
+        html.unescape(table))
+    assert "basis: a tie" in html.unescape(table)
+    section = page.split('id="cluster-c1"')[1].split("</section>")[0]
+    assert 'data-basis="earliest dated; 1 undated"' in section
+    members = section.split('<ol class="members">')[1].split("</ol>")[0]
+    assert re.findall(r'data-article="([^"]+)"', members) == ["b", "a", "c"]
+    assert "2024-03-04 09:30 +02:00" in members and "2024-03-04 18:00:00 +00:00" in members
+    written = write_reuse_html(result, articles, [], tmp_path / "out")
+    cluster_page = next(p for p in written if "c2" in p.name).read_text(encoding="utf-8")
+    assert 'class="badge unknown">origin unknown' in cluster_page and 'data-basis="tie"' in (
+        cluster_page)

@@ -28,7 +28,7 @@ def test_a_schema_1_corpus_migrates_its_spans_into_layers(tmp_path):
     old = _old_rows(path)
     assert len(old) == 8 and len({r[0] for r in old}) == 3
     with Store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 3
+        assert store.schema_version == SCHEMA_VERSION >= 4
         assert store.count() == 5
         for article_id in {r[0] for r in old}:
             mine = [r for r in old if r[0] == article_id]
@@ -45,6 +45,10 @@ def test_a_schema_1_corpus_migrates_its_spans_into_layers(tmp_path):
         loaded = {r[0] for r in old if r[3] == "Loaded_Language"}
         assert {a["id"] for a in store.list_articles(technique="Loaded_Language")} == loaded
         assert len(store.reuse_links()) == 1 and len(store.clusters()) == 1
+        # the old run's abstention (an undated member) is kept as found, its basis not known
+        (cluster,) = store.clusters()
+        assert cluster.origin is None and "have no date" in cluster.origin_note
+        assert (cluster.origin_basis, cluster.origin_confidence) == ("", None)
         assert [r["kind"] for r in store.runs()] == ["add", "analyze", "reuse"]
         assert {r["status"] for r in store.runs()} == {"finished"}
         # and it keeps working: a new analysis replaces the migrated layer
@@ -55,7 +59,7 @@ def test_a_schema_1_corpus_migrates_its_spans_into_layers(tmp_path):
         names = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
     assert "spans" not in names and {"layers", "layer_records"} <= names
     with Store(path) as store:  # opening again migrates nothing
-        assert store.schema_version == 3 and len(store.spans(old[1][0])) >= 1
+        assert store.schema_version == SCHEMA_VERSION and len(store.spans(old[1][0])) >= 1
 
 
 def test_an_unfinished_run_of_an_old_store_is_marked_interrupted_by_the_next_run(tmp_path):
@@ -68,3 +72,36 @@ def test_an_unfinished_run_of_an_old_store_is_marked_interrupted_by_the_next_run
         store.start_run("add", {})
         assert [r["status"] for r in store.runs()][-2:] == ["interrupted", "running"]
         assert store.latest_run("analyze")["id"] == 2  # the finished one
+
+
+def test_a_schema_3_corpus_gets_origin_bases_and_keeps_its_clusters(tmp_path):
+    """Version 4 adds a cluster's origin basis and confidence; stored runs keep what they
+    found, with the basis their rule implied."""
+    from propwatch.store import APPLICATION_ID, MIGRATIONS
+
+    path = tmp_path / "v3.db"
+    with sqlite3.connect(path) as db:
+        for migration in MIGRATIONS[:3]:
+            for statement in migration:
+                db.execute(statement)
+        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        db.execute("PRAGMA user_version = 3")
+        for aid, published in (("a", "2021-03-01"), ("b", "2021-03-01"), ("c", None)):
+            db.execute("INSERT INTO articles (id, content_hash, text, published, added_at)"
+                       " VALUES (?, 'h', 'text', ?, 'now')", (aid, published))
+        db.execute("INSERT INTO runs (id, kind, started_at, finished_at, status)"
+                   " VALUES (1, 'reuse', 'x', 'y', 'finished')")
+        for cid, origin, note in (("c1", "a", "published first, on 2021-03-01"),
+                                  ("c2", None, ("2 members were published first, on "
+                                                "2021-03-01: a tie")),
+                                  ("c3", None, "no member has a publication date"),
+                                  ("c4", None, ("1 member(s) have no date; the earliest "
+                                                "dated is a (2021-03-01)"))):
+            db.execute("INSERT INTO clusters (run_id, cluster_id, position, origin, origin_note)"
+                       " VALUES (1, ?, 0, ?, ?)", (cid, origin, note))
+            db.execute("INSERT INTO cluster_members VALUES (1, ?, 0, 'a', 0, 4)", (cid,))
+    with Store(path) as store:
+        assert store.schema_version == SCHEMA_VERSION >= 4
+        found = {c.id: (c.origin, c.origin_basis, c.origin_confidence) for c in store.clusters()}
+    assert found == {"c1": ("a", "earliest", None), "c2": (None, "tie", None),
+                     "c3": (None, "undated", None), "c4": (None, "", None)}

@@ -367,6 +367,29 @@ def test_reuse_round_trip(store: Store):
     assert store.reuse_links(article_id="a1") == []
 
 
+def test_published_times_and_origin_bases_round_trip(tmp_path: Path):
+    timed = [art("t1", published="2023-05-04T10:15:00+02:00"), art("t2", published="2023-05-04T09:15Z"),
+             art("t3", published="2023-05-04"), art("t4", published="2023-05-04T10:15")]
+    clusters = [Cluster("c1", (Passage("t1", 0, 5), Passage("t2", 0, 5)), "t1",
+                        "published first, at 2023-05-04T10:15:00+02:00", "earliest", 0.5),
+                Cluster("c2", (Passage("t3", 0, 5), Passage("t4", 0, 5), Passage("t1", 0, 5)),
+                        "t3", "published first of the 2 dated members",
+                        "earliest dated; 1 undated", 0.123456),
+                Cluster("c3", (Passage("t2", 0, 5), Passage("t3", 0, 5)), None, "a tie", "tie",
+                        0.0)]
+    with Store(tmp_path / "c.db") as s:
+        s.add_articles(timed)
+        assert [s.get_article(a.id).published for a in timed] == [a.published for a in timed]
+        run = s.start_run("reuse", {})
+        s.save_reuse(run, [], clusters)
+        s.finish_run(run, {})
+        assert s.clusters() == clusters
+        assert s.stats()["published"]["undated"] == 0
+        with pytest.raises(InputError) as info:  # a time that is no time is refused
+            s.add_articles([art("t5", published="2023-05-04T25:00", source="x.jsonl")])
+        assert info.value.code == "E109"
+
+
 def test_reuse_naming_unknown_articles_saves_nothing(store: Store):
     run = store.start_run("reuse", {})
     with pytest.raises(StoreError) as info:

@@ -6,6 +6,7 @@ import resource
 from dataclasses import replace
 import sys
 import time
+from typing import Any, Mapping
 
 from ..eval.ptc import load_split
 from ..pipeline import Pipeline, get_component
@@ -49,14 +50,16 @@ def benchmark(*, split: str = "dev", data: str | None = None, detector_name: str
 
 
 def pipeline_cost(components: tuple[str, ...], *, split: str = "dev", data: str | None = None,
-                  detector_name: str | None = None, repeat: int = 2) -> dict:
+                  detector_name: str | None = None, repeat: int = 2,
+                  component_config: Mapping[str, Mapping[str, Any]] | None = None) -> dict:
     """What ``components`` add to the techniques-only pipeline, measured side by side in one
-    run (the two pipelines alternate; medians): seconds of each and their ratio."""
+    run (the two pipelines alternate; medians): seconds of each and their ratio.
+    ``component_config`` holds the components' settings ([component.NAME])."""
     import statistics
 
     from ..config import Settings
 
-    base = Settings(detector=detector_name)
+    base = Settings(detector=detector_name, component=dict(component_config or {}))
     only = Pipeline.from_settings(base)
     more = Pipeline.from_settings(replace(base, components=("techniques", *components)))
     articles = load_split(split, data).articles

@@ -9,8 +9,9 @@ from __future__ import annotations
 import typer
 
 from .. import __version__
-from . import analyze, benchmark, evaluate, info, reuse, train
+from . import analyze, benchmark, evaluate, info, match, reuse, train
 from .corpus import corpus_app
+from .kb import kb_app
 from .serve import serve_command
 
 EXAMPLES = """
@@ -22,6 +23,7 @@ Examples:
   propwatch analyze examples/ --with example        # add a plugin component's layer
   cat article.txt | propwatch analyze - --format jsonl
   propwatch evaluate --data ../shared/data --split dev
+  propwatch kb import euvsdisinfo cases.jsonl --db news.db   # a knowledge base of known claims
   propwatch classify ptc/dev-articles --spans ptc/dev-TC-template.tsv --out pred.tsv
 """
 
@@ -50,11 +52,13 @@ app.command()(analyze.analyze)
 app.command()(reuse.reuse)
 app.command()(evaluate.classify)
 app.command()(evaluate.evaluate)
+app.command()(match.match)
 app.command()(info.techniques)
 app.command()(info.detectors)
 app.command()(info.components)
 app.command("serve")(serve_command)
 app.add_typer(corpus_app, name="corpus")
+app.add_typer(kb_app, name="kb")
 app.add_typer(benchmark.bench_app, name="benchmark")
 app.add_typer(train.train_app, name="train")
 

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from ..errors import PropwatchError, UsageError
-from .common import (err, fail, pipeline_settings, print_input_notes, progress_bar,
+from .common import (err, fail, pipeline_settings, with_knowledge_bases, print_input_notes, progress_bar,
                      replaced_at_end, with_option, without_option)
 from .common import settings_or_exit as _settings
 
@@ -34,8 +34,11 @@ def analyze(
     detector: Optional[str] = typer.Option(None, "--detector", "-d", help="Detector name (see 'propwatch detectors')."),
     threshold: Optional[float] = typer.Option(None, "--threshold", help="Span threshold in (0, 1): lower finds more, higher is more precise."),
     max_bytes: Optional[int] = typer.Option(None, "--max-bytes", help="Refuse input files larger than this."),
+    max_article_chars: int | None = typer.Option(None, "--max-article-chars", help="Refuse article texts longer than this (a file's, or a JSONL/CSV record's: skipped)."),
     with_: Optional[List[str]] = with_option(),
     without: Optional[List[str]] = without_option(),
+    kb: Optional[List[str]] = typer.Option(None, "--kb", help="Also find the known claims of this knowledge base (repeat for several): adds the matches layer."),
+    db: Optional[str] = typer.Option(None, "--db", help="With --kb: the store that holds the knowledge bases (default: propwatch.db)."),
 ) -> None:
     """Analyse articles and show or write every layer found (technique spans by default), with
     offsets. A bad record (JSONL line, CSV row) is named and skipped, the others are written; the
@@ -43,8 +46,9 @@ def analyze(
     from ..ingest import expand_paths
     from ..pipeline import Pipeline, iter_analyses
 
-    settings = pipeline_settings(
-        _settings(detector=detector, threshold=threshold, max_bytes=max_bytes), with_, without)
+    settings = with_knowledge_bases(pipeline_settings(
+        _settings(detector=detector, threshold=threshold, max_bytes=max_bytes,
+                  max_article_chars=max_article_chars), with_, without), kb, db)
     expanded = expand_paths(paths)
     if format is Format.html and out is None:
         out = Path("propwatch-report.html" if len(expanded) == 1 else "propwatch-report")

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import PropwatchError, UsageError
-from .common import Engine, err, fail, progress_bar
+from .common import with_knowledge_bases, Engine, err, fail, progress_bar
 from .common import settings_or_exit as _settings
 
 bench_app = typer.Typer(help="Measure speed, memory and quality (figures for the README).",
@@ -44,15 +44,19 @@ def benchmark_pipeline(
     split: str = typer.Option("dev", "--split"),
     detector: Optional[str] = typer.Option(None, "--detector", "-d"),
     repeat: int = typer.Option(2, "--repeat", min=1, help="Alternating runs of each pipeline; medians are reported."),
+    kb: Optional[List[str]] = typer.Option(None, "--kb", help="With --with matches: the knowledge bases to match against."),
+    db: Optional[str] = typer.Option(None, "--db", help="With --kb: their store."),
 ) -> None:
     """What components cost on top of techniques: both pipelines over a PTC split, side by
     side in one run, and the ratio of their times."""
     from ..bench.detect import pipeline_cost
 
-    settings = _settings(detector=detector, data=data)
+    settings = with_knowledge_bases(_settings(detector=detector, data=data), kb, db)
     try:
-        figures = pipeline_cost(tuple(with_), split=split, data=settings.data,
-                                detector_name=settings.detector, repeat=repeat)
+        figures = pipeline_cost(tuple(dict.fromkeys([*with_, *(["matches"] if kb else [])])),
+                                split=split, data=settings.data,
+                                detector_name=settings.detector, repeat=repeat,
+                                component_config=settings.component)
     except PropwatchError as exc:
         fail(exc, 2)
     typer.echo(json.dumps(figures, indent=2))
@@ -96,7 +100,8 @@ def benchmark_reuse(
     work_dir: Optional[Path] = typer.Option(None, "--work-dir", help="Keep the generated corpus and outputs here (default: a temporary folder)."),
 ) -> None:
     """Generate a reprint corpus with gold passages, run 'propwatch reuse' on it in a separate
-    process, and report time, peak memory, passage P/R, cluster ARI and origin accuracy."""
+    process, and report time, peak memory, passage P/R, cluster ARI, origin accuracy and the
+    share of clusters whose origin is named correctly."""
     from ..bench.reuse import reuse_benchmark
 
     try:

@@ -74,6 +74,19 @@ def pipeline_settings(settings: Settings, with_: list[str] | None,
     return replace(settings, components=names)
 
 
+def with_knowledge_bases(settings: Settings, kb: list[str] | None, db: str | None) -> Settings:
+    """``settings`` with the ``matches`` component added for ``--kb`` (its store: ``--db``, else
+    the configured one, else propwatch.db)."""
+    if not kb:
+        return settings
+    configured = dict(settings.component.get("matches", {}))
+    configured.update(kb=list(kb), db=db or configured.get("db") or "propwatch.db")
+    components = settings.components if "matches" in settings.components else (
+        *settings.components, "matches")
+    return replace(settings, components=tuple(components),
+                   component={**settings.component, "matches": configured})
+
+
 def print_input_notes(notes: list[str]) -> int:
     """Print ingest's lines about an input, a skipped record as ``error:`` and the rest as
     ``warning:``; return how many records were skipped."""

@@ -41,7 +41,7 @@ def classify(
 
 
 def evaluate(
-    task: str = typer.Argument("techniques", help="techniques (PTC SI and TC) or attributions (PolNeAR, the held-out fold)."),
+    task: str = typer.Argument("techniques", help="techniques (PTC SI and TC), attributions (PolNeAR, the held-out fold) or matching (CheckThat! claim retrieval; --split 2020-dev, 2020-train or 2021-2a-train)."),
     data: Optional[str] = typer.Option(None, "--data", help="Folder holding ptc/ or polnear/ (default: PROPWATCH_DATA)."),
     split: str = typer.Option("dev", "--split", help="train or dev."),
     detector: Optional[str] = typer.Option(None, "--detector", "-d"),
@@ -63,9 +63,12 @@ def evaluate(
         else:
             _evaluate_attributions(data, as_json, model_dir=model_dir)
         return
+    if task == "matching":
+        _evaluate_matching(data, "2020-dev" if split == "dev" else split, as_json)
+        return
     if task != "techniques":
         fail(UsageError.make("E402", value=task, option="TASK",
-                              reason="choose techniques or attributions"))
+                              reason="choose techniques, attributions or matching"))
     from ..detect import REGISTRY, get_detector
     from ..eval.detectors import evaluate_detector
 
@@ -181,6 +184,30 @@ def _evaluation_dict(result) -> dict:
                                  for k, v in result.tc.per_technique.items()}},
         "seconds": result.seconds,
     }
+
+
+def _evaluate_matching(data: Optional[str], split: str, as_json: bool) -> None:
+    """CheckThat! figures of the shipped matcher, beside BM25 alone and cosine alone."""
+    from ..eval.matching import evaluate_matching, load_task
+
+    settings = _settings(data=data)
+    try:
+        task = load_task(split, settings.data)
+        with progress_bar(2) as progress:
+            progress.add_task(f"ranking claims for {len(task.queries)} queries ({split})",
+                              total=None)
+            figures = evaluate_matching(task)
+    except PropwatchError as exc:
+        fail(exc, 2)
+    if as_json:
+        typer.echo(json.dumps(figures, indent=2))
+        return
+    keys = ("map@1", "map@3", "map@5", "mrr", "recall@5", "recall@10")
+    table = Table("ranker", *keys, title=f"CheckThat! {split}: {figures['reranked']['queries']} "
+                  f"queries against {figures['claims']} claims")
+    for name in ("bm25", "cosine", "reranked"):
+        table.add_row(name, *(str(figures[name][k]) for k in keys))
+    Console(highlight=False).print(table)
 
 
 def _evaluate_attributions(data: Optional[str], as_json: bool, model_dir: Optional[Path]) -> None:

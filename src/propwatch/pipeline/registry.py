@@ -21,6 +21,7 @@ ENTRY_POINT_GROUP = "propwatch.components"
 BUILTIN: dict[str, str] = {
     "techniques": "propwatch.components.techniques:SPEC",
     "attributions": "propwatch.components.attributions:SPEC",
+    "matches": "propwatch.components.matches:SPEC",
 }
 
 _registered: dict[str, ComponentSpec] = {}

@@ -11,6 +11,7 @@ articles, so a killed ``add`` keeps what it committed and running it again adds 
 The schema is versioned with ``PRAGMA user_version``; ``MIGRATIONS[n]`` (``store.schema``)
 takes version ``n`` to ``n + 1`` inside one transaction. Findings of every layer live in two
 generic tables (``layers``, ``layer_records``), so a new layer needs no migration.
+Knowledge bases of known claims live beside them (``store.knowledge``, mixed into ``Store``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import socket
 import sqlite3
 import sys
@@ -27,21 +27,33 @@ import time
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence, TextIO
 
 from ..doc import (TECHNIQUES, Article, Cluster, Document, Layer, Passage, ReuseLink, Span,
-                   record_from_dict, technique_layer)
+                   parse_published, record_from_dict, technique_layer)
 from ..errors import InputError, StoreError
+from .common import CHUNK as _CHUNK
+from .common import chunks as _chunks
+from .common import fts_query
+from .common import marks as _marks
+from .common import now as _now
+from .knowledge import ImportResult, KnowledgeBases
 from .schema import MIGRATIONS, SCHEMA_VERSION
 
-__all__ = ["AddResult", "MIGRATIONS", "SCHEMA_VERSION", "Store", "content_hash", "fts_query"]
+__all__ = [
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "AddResult",
+    "ImportResult",
+    "Store",
+    "content_hash",
+    "fts_query",
+]
 
 #: ``PRAGMA application_id`` of a propwatch corpus ("pwDB"), so other SQLite files are told apart.
 APPLICATION_ID = 0x70774442
 _SQLITE_MAGIC = b"SQLite format 3\x00"
-_CHUNK = 500  # ids per IN (...) list; far below SQLite's variable limit
 _PROGRESS_STEPS = 10_000  # SQLite instructions between two looks at a read's time limit
 
 _ARTICLE_COLUMNS = "id, text, title, outlet, url, published, source, boilerplate"
@@ -50,36 +62,6 @@ _ARTICLE_COLUMNS = "id, text, title, outlet, url, published, source, boilerplate
 def content_hash(text: str) -> str:
     """sha256 (hex) of the text's UTF-8 bytes: equal texts, equal hashes."""
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def fts_query(q: str) -> str | None:
-    """User search text as a safe FTS5 query: each word a quoted phrase, all required.
-
-    A trailing ``*`` asks for a prefix (``propag*``). Quotes, parentheses and operators such
-    as AND/OR/NEAR are searched as plain words, so no input can break the query syntax.
-    Returns None when the text holds no word to search for.
-    """
-    parts = []
-    for token in q.split():
-        prefix = token.endswith("*")
-        word = token.rstrip("*")
-        if not re.search(r"\w", word):
-            continue
-        parts.append('"' + word.replace('"', '""') + '"' + ("*" if prefix else ""))
-    return " ".join(parts) or None
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
-
-
-def _marks(n: int) -> str:
-    return ",".join("?" * n)
 
 
 @dataclass
@@ -95,7 +77,7 @@ class AddResult:
                 "conflicts": len(self.conflicts)}
 
 
-class Store:
+class Store(KnowledgeBases):
     """A propwatch corpus in SQLite. ``Store(path)`` creates the file unless ``create=False``.
 
     Use as a context manager or call ``close()``. Raises ``StoreError`` E601 (not a
@@ -351,7 +333,7 @@ class Store:
     def _add_batch(self, batch: list[Article], result: AddResult,
                    on_article: Callable[[Article, str], None] | None) -> None:
         for article in batch:
-            if article.published is not None and not _is_iso_date(article.published):
+            if article.published is not None and parse_published(article.published) is None:
                 raise InputError.make("E109", path=article.source or article.id,
                                       value=article.published, field="published")
         statuses: list[str] = []
@@ -727,8 +709,10 @@ class Store:
                     named.append(cluster.origin)
                 self._require_articles(db, named, where=f"cluster '{cluster.id}'")
                 db.execute("INSERT INTO clusters (run_id, cluster_id, position, origin,"
-                           " origin_note) VALUES (?,?,?,?,?)",
-                           (run_id, cluster.id, position, cluster.origin, cluster.origin_note))
+                           " origin_note, origin_basis, origin_confidence)"
+                           " VALUES (?,?,?,?,?,?,?)",
+                           (run_id, cluster.id, position, cluster.origin, cluster.origin_note,
+                            cluster.origin_basis, cluster.origin_confidence))
                 db.executemany(
                     "INSERT INTO cluster_members (run_id, cluster_id, position, article_id,"
                     ' start, "end") VALUES (?,?,?,?,?,?)',
@@ -785,15 +769,17 @@ class Store:
         if run is None:
             return []
         with self._read() as db:
-            heads = db.execute("SELECT cluster_id, origin, origin_note FROM clusters"
+            heads = db.execute("SELECT cluster_id, origin, origin_note, origin_basis,"
+                               " origin_confidence FROM clusters"
                                " WHERE run_id = ? ORDER BY position", (run,)).fetchall()
             members: dict[str, list[Passage]] = defaultdict(list)
             for cid, aid, start, end in db.execute(
                     'SELECT cluster_id, article_id, start, "end" FROM cluster_members'
                     " WHERE run_id = ? ORDER BY cluster_id, position", (run,)):
                 members[cid].append(Passage(aid, start, end))
-        found = [Cluster(id=cid, members=tuple(members[cid]), origin=origin,
-                         origin_note=note) for cid, origin, note in heads]
+        found = [Cluster(id=cid, members=tuple(members[cid]), origin=origin, origin_note=note,
+                         origin_basis=basis, origin_confidence=confidence)
+                 for cid, origin, note, basis, confidence in heads]
         if article_id is not None:
             found = [c for c in found if any(m.article_id == article_id for m in c.members)]
         return found
@@ -915,16 +901,6 @@ def _indexed(item: Any) -> tuple[int | None, int | None, str | None, float | Non
     score = getattr(item, "score", None)
     return start, end, label if isinstance(label, str) else None, \
         float(score) if isinstance(score, (int, float)) else None
-
-
-def _is_iso_date(value: str) -> bool:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        return False
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _article(row: tuple) -> Article:

@@ -148,7 +148,99 @@ _MIGRATION_3 = (
     "UPDATE runs SET status = 'finished' WHERE finished_at IS NOT NULL",
 )
 
+# Version 4: how a cluster's origin was found and how sure it is (issue 14). A stored run keeps
+# what it found then: a named origin of an older run had every member dated and one strictly
+# earliest ('earliest'), a null one a tie on the earliest day ('tie') or no date at all
+# ('undated'); a null origin for undated members, which runs now name, gets '' (not known).
+# Its confidence stays NULL.
+_MIGRATION_4 = (
+    "ALTER TABLE clusters ADD COLUMN origin_basis TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE clusters ADD COLUMN origin_confidence REAL",
+    """UPDATE clusters SET origin_basis = CASE
+        WHEN origin IS NOT NULL THEN 'earliest'
+        WHEN origin_note LIKE '%: a tie' THEN 'tie'
+        WHEN origin_note = 'no member has a publication date' THEN 'undated'
+        ELSE '' END""",
+)
+
+# Version 5: knowledge bases of known claims (issue 12). ``knowledge_bases`` names each and
+# its current version; ``kb_versions`` records every import that changed it (when, from which
+# files, what changed, a hash of the whole content). ``kb_claims`` holds the current claims:
+# the KnownClaim as JSON, the columns searched and counted, a hash of the claim (what an
+# import compares) and of the text retrieval reads (its vectors stay valid while that is the
+# same). ``kb_claims_fts`` indexes the claim text like ``articles_fts`` (no copy of the text);
+# ``kb_claim_vectors`` holds one float32 vector per claim and encoder.
+_MIGRATION_5 = (
+    """CREATE TABLE knowledge_bases (
+        name TEXT PRIMARY KEY,
+        version INTEGER NOT NULL,
+        format TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE kb_versions (
+        kb TEXT NOT NULL REFERENCES knowledge_bases(name) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        imported_at TEXT NOT NULL,
+        format TEXT,
+        sources TEXT NOT NULL DEFAULT '[]',
+        claims INTEGER NOT NULL,
+        added INTEGER NOT NULL,
+        changed INTEGER NOT NULL,
+        removed INTEGER NOT NULL,
+        content_hash TEXT NOT NULL,
+        PRIMARY KEY (kb, version)
+    )""",
+    """CREATE TABLE kb_claims (
+        seq INTEGER PRIMARY KEY,
+        kb TEXT NOT NULL REFERENCES knowledge_bases(name) ON DELETE CASCADE,
+        claim_id TEXT NOT NULL,
+        claim TEXT NOT NULL,
+        title TEXT,
+        summary TEXT,
+        tags TEXT NOT NULL DEFAULT '',
+        language TEXT,
+        date TEXT,
+        payload TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        text_hash TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        UNIQUE (kb, claim_id)
+    )""",
+    "CREATE INDEX kb_claims_language ON kb_claims(kb, language)",
+    "CREATE INDEX kb_claims_date ON kb_claims(kb, date)",
+    """CREATE VIRTUAL TABLE kb_claims_fts USING fts5(
+        claim, title, summary, tags, content='kb_claims', content_rowid='seq',
+        tokenize='unicode61 remove_diacritics 2'
+    )""",
+    """CREATE TRIGGER kb_claims_fts_insert AFTER INSERT ON kb_claims BEGIN
+        INSERT INTO kb_claims_fts(rowid, claim, title, summary, tags)
+        VALUES (new.seq, new.claim, new.title, new.summary, new.tags);
+    END""",
+    """CREATE TRIGGER kb_claims_fts_delete AFTER DELETE ON kb_claims BEGIN
+        INSERT INTO kb_claims_fts(kb_claims_fts, rowid, claim, title, summary, tags)
+        VALUES ('delete', old.seq, old.claim, old.title, old.summary, old.tags);
+    END""",
+    """CREATE TRIGGER kb_claims_fts_update AFTER UPDATE OF claim, title, summary, tags
+        ON kb_claims BEGIN
+        INSERT INTO kb_claims_fts(kb_claims_fts, rowid, claim, title, summary, tags)
+        VALUES ('delete', old.seq, old.claim, old.title, old.summary, old.tags);
+        INSERT INTO kb_claims_fts(rowid, claim, title, summary, tags)
+        VALUES (new.seq, new.claim, new.title, new.summary, new.tags);
+    END""",
+    """CREATE TABLE kb_claim_vectors (
+        kb TEXT NOT NULL,
+        encoder TEXT NOT NULL,
+        claim_id TEXT NOT NULL,
+        dim INTEGER NOT NULL,
+        vector BLOB NOT NULL,
+        PRIMARY KEY (kb, encoder, claim_id),
+        FOREIGN KEY (kb, claim_id) REFERENCES kb_claims(kb, claim_id) ON DELETE CASCADE
+    )""",
+)
+
 #: Ordered schema migrations; ``MIGRATIONS[n]`` takes a database from version n to n + 1.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_MIGRATION_1, _MIGRATION_2, _MIGRATION_3)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_MIGRATION_1, _MIGRATION_2, _MIGRATION_3,
+                                           _MIGRATION_4, _MIGRATION_5)
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,0 +1,84 @@
+"""The ``matches`` component: the known claims an article repeats, from the knowledge bases
+named in its settings (``kb``, in the store ``db``), each with the sentences that carry it. It
+reads the ``attributions`` layer when an earlier component wrote it (attributed contents are
+matched as units of their own), and works without it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Mapping
+
+from ..detect.tokens import split_sentences
+from ..doc import ClaimMatch, Document, Layer
+from ..errors import UsageError
+from ..kb.encoder import SentenceEncoder
+from ..kb.loading import load_index
+from ..kb.matcher import ClaimMatcher, Unit
+from ..kb.rerank import Reranker
+from ..pipeline.component import ComponentSpec, Shared
+
+LAYER = "matches"
+
+
+class MatchesComponent:
+    """Finds known claims in each article."""
+
+    name = "matches.v1"
+    layer = LAYER
+    reads: tuple[str, ...] = ()
+
+    def __init__(self, *, kb: list[str], db: str, threshold: float | None = None,
+                 top: int = 10) -> None:
+        from ..store import Store
+
+        self.encoder = SentenceEncoder()
+        self.reranker = Reranker()
+        with Store(db, create=False) as store:
+            index = load_index(store, kb, self.encoder)
+        self.matcher = ClaimMatcher(index, self.encoder, self.reranker, threshold)
+        self.top = top
+        self.kbs = tuple(kb)
+        self.version = f"{self.reranker.version}+{self.encoder.version}"
+
+    def __call__(self, doc: Document, shared: Shared) -> Layer:
+        article = doc.article
+        units = [Unit(s.start, s.end, article.text[s.start:s.end])
+                 for s in split_sentences(article.text, article.content_ranges())]
+        attributions = doc.layer("attributions")
+        if attributions is not None:
+            seen = {(u.start, u.end) for u in units}
+            for item in attributions.items:
+                content = getattr(item, "content", ())
+                if content and (content[0].start, content[-1].end) not in seen:
+                    start, end = content[0].start, content[-1].end
+                    units.append(Unit(start, end, article.text[start:end]))
+        found = self.matcher.match(units, top=self.top)
+        by_tag = Counter(tag for m in found for tag in m.tags if ":" not in tag)
+        summary = {"kbs": list(self.kbs), "matches": len(found),
+                   "narratives": [{"tag": t, "matches": n} for t, n in by_tag.most_common(10)],
+                   "threshold": self.matcher.threshold}
+        return Layer(LAYER, self.name, self.version, tuple(found), kind=ClaimMatch.kind,
+                     summary=summary)
+
+
+def _build(config: Mapping[str, Any]) -> MatchesComponent:
+    unknown = set(config) - {"kb", "db", "threshold", "top"}
+    if unknown:
+        raise UsageError.make("E401", path="[component.matches]",
+                              reason=f"unknown setting '{min(unknown)}' (known: kb, db, "
+                                     "threshold, top)")
+    kb, db = config.get("kb"), config.get("db")
+    if not kb or not db:
+        raise UsageError.make("E402", value=kb or db or "(none)", option="[component.matches]",
+                              reason="name the knowledge bases and their store: --kb NAME "
+                                     "--db FILE (build one with 'propwatch kb import')")
+    return MatchesComponent(kb=[kb] if isinstance(kb, str) else list(kb), db=str(db),
+                            threshold=config.get("threshold"), top=int(config.get("top", 10)))
+
+
+SPEC = ComponentSpec(
+    name="matches", version=1, layer=LAYER, factory=_build,
+    defaults={"kb": None, "db": None, "threshold": None, "top": 10},
+    description="Known claims: the fact-checked claims and catalogued narratives of a "
+                "knowledge base that the article repeats, with the sentences that carry them.",
+    renderer="propwatch.render.matches:RENDERER")
