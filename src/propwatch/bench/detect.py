@@ -61,6 +61,7 @@ def pipeline_cost(components: tuple[str, ...], *, split: str = "dev", data: str 
 
     base = Settings(detector=detector_name, component=dict(component_config or {}))
     only = Pipeline.from_settings(base)
+    components = tuple(c for c in components if c != "techniques")
     more = Pipeline.from_settings(replace(base, components=("techniques", *components)))
     articles = load_split(split, data).articles
     only(articles[0])  # warm both

@@ -39,7 +39,7 @@ def benchmark_detect(
 
 @bench_app.command("pipeline")
 def benchmark_pipeline(
-    with_: List[str] = typer.Option(["attributions"], "--with", help="Components to add to techniques; repeat for several."),
+    with_: Optional[List[str]] = typer.Option(None, "--with", help="Components to add to techniques; repeat for several (default: attributions, or none with --kb)."),
     data: Optional[str] = typer.Option(None, "--data", help="Folder holding ptc/ (default: PROPWATCH_DATA)."),
     split: str = typer.Option("dev", "--split"),
     detector: Optional[str] = typer.Option(None, "--detector", "-d"),
@@ -53,7 +53,8 @@ def benchmark_pipeline(
 
     settings = with_knowledge_bases(_settings(detector=detector, data=data), kb, db)
     try:
-        figures = pipeline_cost(tuple(dict.fromkeys([*with_, *(["matches"] if kb else [])])),
+        added = with_ if with_ is not None else ([] if kb else ["attributions"])
+        figures = pipeline_cost(tuple(dict.fromkeys([*added, *(["matches"] if kb else [])])),
                                 split=split, data=settings.data,
                                 detector_name=settings.detector, repeat=repeat,
                                 component_config=settings.component)

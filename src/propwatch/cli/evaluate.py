@@ -41,7 +41,7 @@ def classify(
 
 
 def evaluate(
-    task: str = typer.Argument("techniques", help="techniques (PTC SI and TC), attributions (PolNeAR, the held-out fold) or matching (CheckThat! claim retrieval; --split 2020-dev, 2020-train or 2021-2a-train)."),
+    task: str = typer.Argument("techniques", help="techniques (PTC SI and TC), attributions (PolNeAR, the held-out fold) or matching (CheckThat! claim retrieval; --split 2020-dev, 2020-train, 2021-2a-train or 2021-2a-dev)."),
     data: Optional[str] = typer.Option(None, "--data", help="Folder holding ptc/ or polnear/ (default: PROPWATCH_DATA)."),
     split: str = typer.Option("dev", "--split", help="train or dev."),
     detector: Optional[str] = typer.Option(None, "--detector", "-d"),

@@ -103,15 +103,27 @@ class ClaimIndex:
     def __len__(self) -> int:
         return len(self.claims)
 
+    def cosines(self, query_vectors: np.ndarray) -> np.ndarray:
+        """Cosine of every claim with each query (queries x claims), in one product."""
+        if self.vectors is None:
+            return np.zeros((len(query_vectors), len(self.claims)), np.float32)
+        return query_vectors @ self.vectors.T
+
     def candidates(self, query: str, query_vector: np.ndarray | None, depth: int = 30,
-                   exclude: frozenset[int] = frozenset()) -> list[Candidate]:
+                   exclude: frozenset[int] = frozenset(),
+                   cosines: np.ndarray | None = None) -> list[Candidate]:
         """The union of the top ``depth`` claims by BM25 and by cosine, best BM25 first;
-        ``exclude`` (claim positions) are left out, as if the index did not hold them."""
+        ``exclude`` (claim positions) are left out, as if the index did not hold them.
+        ``cosines`` (this query's row of ``cosines``) saves the product when given."""
         if not self.claims:
             return []
         lexical = self.bm25.scores(words(query))
-        dense = (self.vectors @ query_vector if self.vectors is not None
-                 and query_vector is not None else np.zeros(len(self.claims), np.float32))
+        if cosines is not None:
+            dense = cosines.copy() if exclude else cosines
+        elif self.vectors is not None and query_vector is not None:
+            dense = self.vectors @ query_vector
+        else:
+            dense = np.zeros(len(self.claims), np.float32)
         if exclude:
             gone = np.fromiter(exclude, dtype=np.int64)
             lexical[gone], dense[gone] = -1.0, -2.0

@@ -47,9 +47,10 @@ class ClaimMatcher:
 
     def _ranked(self, queries: Sequence[str], top: int) -> list[list[tuple[Candidate, float]]]:
         vectors = self.encoder.encode(list(queries))
+        similarities = self.index.cosines(vectors)
         out = []
-        for query, vector in zip(queries, vectors):
-            candidates = self.index.candidates(query, vector, self.depth)
+        for query, vector, row in zip(queries, vectors, similarities):
+            candidates = self.index.candidates(query, vector, self.depth, cosines=row)
             probabilities = self.reranker(features(
                 query, candidates, [self._texts[c.index] for c in candidates],
                 [self._words[c.index] for c in candidates],
