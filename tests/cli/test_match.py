@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from propwatch.cli import app
@@ -122,3 +123,45 @@ def test_matches_without_a_knowledge_base_says_how_to_name_one(tmp_path: Path):
                        encoding="utf-8")
     result = run("analyze", str(article), "--with", "matches")
     assert result.exit_code == 2 and "E402" in result.output and "--kb NAME" in result.output
+
+
+def test_corpus_claims_shows_outlets_periods_and_copied_or_rewritten(db, tmp_path: Path):
+    from propwatch.cli.corpus import corpus_app
+    from propwatch.doc import Article, Cluster, Passage
+    from propwatch.store import Store
+
+    copied = ("The White Helmets are preparing to stage a chemical attack in Idlib so that "
+              "the Syrian government can be blamed, the ministry said on Monday.")
+    rewritten = ("Militants of the White Helmets plan a staged chemical attack in Idlib to "
+                 "blame the Syrian government, officials claimed.")
+    with Store(db) as store:
+        store.add_articles([
+            Article(id="a1", text=copied, outlet="First Wire", published="2020-01-28T09:00Z"),
+            Article(id="a2", text=copied, outlet="Second Blog", published="2020-01-29"),
+            Article(id="a3", text=rewritten, outlet="Third Site", published="2020-02-03"),
+            Article(id="a4", text="Rain is expected across the region on Saturday afternoon.",
+                    outlet="Weather Desk", published="2020-02-04")])
+        run_id = store.start_run("reuse", {})
+        store.save_reuse(run_id, [], [Cluster("c1", (Passage("a1", 0, len(copied)),
+                                                      Passage("a2", 0, len(copied))), "a1")])
+        store.finish_run(run_id, {})
+    corpus = typer.Typer()
+    corpus.add_typer(corpus_app, name="corpus")
+    analysed = runner.invoke(corpus, ["corpus", "analyze", "--db", db, "--kb", "checks",
+                                      "--without", "techniques"])
+    assert analysed.exit_code == 0, analysed.output
+    result = runner.invoke(corpus, ["corpus", "claims", "--db", db, "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    first = rows[0]
+    assert (first["kb"], first["claim_id"], first["articles"]) == ("checks", "kc-01", 3)
+    assert first["outlets"] == {"First Wire": 1, "Second Blog": 1, "Third Site": 1}
+    assert first["by_period"] == {"2020-01": 2, "2020-02": 1}
+    assert first["first_published"] == "2020-01-28T09:00Z"
+    assert (first["copied"], first["rewritten"], first["clusters"]) == (2, 1, ["c1"])
+    assert all(row["outlets"] != {"Weather Desk": 1} for row in rows)
+    by_year = json.loads(runner.invoke(corpus, ["corpus", "claims", "--db", db, "--by", "year",
+                                                "--json"]).output)
+    assert by_year[0]["by_period"] == {"2020": 3}
+    table = runner.invoke(corpus, ["corpus", "claims", "--db", db])
+    assert table.exit_code == 0 and "known claims" in table.output

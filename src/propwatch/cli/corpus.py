@@ -18,7 +18,7 @@ from rich.table import Table
 from ..doc import Article
 from ..errors import PropwatchError, StoreError, UsageError
 from ..store import Store
-from .common import (err, fail, pipeline_settings, print_input_notes, progress_bar,
+from .common import (err, fail, pipeline_settings, with_knowledge_bases, print_input_notes, progress_bar,
                      replaced_at_end, settings_or_exit, with_option, without_option)
 
 DEFAULT_DB = "propwatch.db"
@@ -268,6 +268,42 @@ def sourcing(
 
 
 @corpus_app.command()
+def claims(
+    db: str = _db_option(),
+    period: str = typer.Option("month", "--by", help="month, year or all: the periods of publication counted."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON array."),
+) -> None:
+    """Which outlets carry which known claims over time (needs 'corpus analyze --kb NAME'),
+    joined with the latest reuse run: articles that share a reprint cluster with another
+    article carrying the claim (copied) and those that do not (rewritten)."""
+    if period not in ("month", "year", "all"):
+        fail(UsageError.make("E402", value=period, option="--by", reason="use month, year or all"))
+    with _open(db, create=False) as store:
+        try:
+            rows = store.known_claims(period=period)
+        except PropwatchError as exc:
+            fail(exc)
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    out = _stdout()
+    if not rows:
+        out.print("no known claims stored: run 'propwatch corpus analyze --kb NAME "
+                  f"--db {db}' first", markup=False)
+        return
+    table = Table("claim", "articles", "outlets", "first", "by period", "copied", "rewritten",
+                  title="known claims")
+    for row in rows:
+        table.add_row(f"{row['claim'][:70]} ({row['kb']}:{row['claim_id']})",
+                      str(row["articles"]),
+                      ", ".join(f"{o} {n}" for o, n in row["outlets"].items()),
+                      row["first_published"] or "-",
+                      ", ".join(f"{p} {n}" for p, n in row["by_period"].items()),
+                      str(row["copied"]), str(row["rewritten"]))
+    out.print(table)
+
+
+@corpus_app.command()
 def export(
     db: str = _db_option(),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output file (default: stdout)."),
@@ -299,13 +335,15 @@ def analyze(
     with_: Optional[List[str]] = with_option(),
     without: Optional[List[str]] = without_option(),
     rerun: bool = typer.Option(False, "--rerun", help="Analyse every article anew, also those already analysed (needed to change components or versions)."),
+    kb: Optional[List[str]] = typer.Option(None, "--kb", help="Also find the known claims of this knowledge base (in the same --db; repeat for several)."),
 ) -> None:
     """Run the pipeline (technique detection by default) over the stored articles and save
     each layer it writes. It resumes: articles these components (same versions) already
     analysed are skipped; layers of other components or versions need --rerun."""
     from ..corpus import analyze_corpus
 
-    settings = pipeline_settings(settings_or_exit(detector=detector), with_, without)
+    settings = with_knowledge_bases(
+        pipeline_settings(settings_or_exit(detector=detector), with_, without), kb, db)
     if not Path(db).exists():
         _open(db, create=False)  # names the missing file and exits
     try:

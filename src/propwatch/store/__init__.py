@@ -24,7 +24,7 @@ import sqlite3
 import sys
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -889,6 +889,60 @@ class Store(KnowledgeBases):
                  "articles_citing_state_outlets": state,
                  "by_type": {t: c for t, c in zip(types, counts) if c}}
                 for outlet, when_, n, attributions, attributed, anonymous, state, *counts in rows]
+
+
+    def known_claims(self, *, period: str = "month") -> list[dict[str, Any]]:
+        """Which outlets carry which known claims, over time, from the stored matches layers:
+        per claim (best matched first), the articles and outlets carrying it, articles per
+        ``period`` ("month", "year" or "all") of publication, first and last publication, and,
+        joined with the latest reuse run, the reprint clusters those articles belong to:
+        ``copied`` articles share a cluster with another article carrying the same claim (the
+        claim travelled as copied text), ``rewritten`` ones do not."""
+        width = {"month": 7, "year": 4, "all": 0}.get(period)
+        if width is None:
+            raise ValueError(f"period must be month, year or all, not {period!r}")
+        rows = self._query(
+            "SELECT r.label, r.article_id, max(r.score), json_extract(min(r.payload), '$.kb'),"
+            " json_extract(min(r.payload), '$.claim_id'), json_extract(min(r.payload), '$.claim'),"
+            " a.outlet, a.published FROM layer_records r JOIN articles a ON a.id = r.article_id"
+            " WHERE r.layer = 'matches' GROUP BY r.label, r.article_id")
+        run = self.latest_run("reuse")
+        cluster_of: dict[str, set[str]] = defaultdict(set)
+        if run is not None:
+            for cluster, article in self._query(
+                    "SELECT DISTINCT cluster_id, article_id FROM cluster_members WHERE run_id = ?",
+                    (run["id"],)):
+                cluster_of[article].add(cluster)
+        claims: dict[str, dict[str, Any]] = {}
+        for label, article, score, kb, claim_id, claim, outlet, published in rows:
+            entry = claims.setdefault(label, {
+                "kb": kb, "claim_id": claim_id, "claim": claim, "articles": 0, "best_score": 0.0,
+                "outlets": Counter(), "by_period": Counter(), "dated": [], "members": []})
+            entry["articles"] += 1
+            entry["best_score"] = max(entry["best_score"], float(score or 0.0))
+            entry["outlets"][outlet or "(none)"] += 1
+            dated = published if published and published[:4].isdigit() else None
+            entry["by_period"][(dated[:width] if width else "all") if dated else "undated"] += 1
+            if dated:
+                entry["dated"].append(dated)
+            entry["members"].append(article)
+        out = []
+        for entry in claims.values():
+            members = entry.pop("members")
+            dated = entry.pop("dated")
+            clusters = Counter(c for a in members for c in cluster_of.get(a, ()))
+            shared = {c for c, n in clusters.items() if n > 1}
+            copied = sum(1 for a in members if cluster_of.get(a, set()) & shared)
+            out.append({**entry, "best_score": round(entry["best_score"], 4),
+                        "outlets": dict(entry["outlets"].most_common()),
+                        "by_period": dict(sorted(entry["by_period"].items())),
+                        "first_published": min(dated) if dated else None,
+                        "last_published": max(dated) if dated else None,
+                        "reuse_run": run["id"] if run else None,
+                        "clusters": sorted(shared), "copied": copied,
+                        "rewritten": len(members) - copied})
+        out.sort(key=lambda e: (-e["articles"], -e["best_score"], e["kb"] or "", e["claim_id"] or ""))
+        return out
 
 
 def _indexed(item: Any) -> tuple[int | None, int | None, str | None, float | None]:
