@@ -717,3 +717,85 @@ def test_who_says_what_from_the_real_component(page, server):
         assert shown[role] == "".join(f["text"] for f in items[0][role]), role
     assert "".join(shown[r] for r in ROLES)  # something is lit
     assert_clean(page)
+
+
+# ------------------------------------------------------------------ known claims
+
+KC_TEXT = ("Syria says militants plan a provocation.\n\nThe White Helmets are preparing to stage "
+           "a chemical attack in Idlib so that the Syrian government can be blamed, the ministry "
+           "said. The weather in Idlib was mild on Monday afternoon.")
+KC_EVIDENCE = ("The White Helmets are preparing to stage a chemical attack in Idlib so that the "
+               "Syrian government can be blamed, the ministry said.")
+
+
+@pytest.fixture(scope="module")  # torn down with the module: playwright leaves an event loop running
+def kb_server(tmp_path_factory) -> str:
+    """A store holding the known-claims fixture as knowledge base 'checks' (with vectors)."""
+    from propwatch.kb.encoder import SentenceEncoder
+    from propwatch.kb.loading import ensure_vectors
+    from propwatch.kb.readers import read_kb
+    from propwatch.server.app import ServerSettings, create_app
+    from propwatch.store import Store
+
+    db = str(tmp_path_factory.mktemp("ui-kb") / "kb.db")
+    with Store(db) as store:
+        store.import_claims("checks", read_kb("jsonl", ROOT / "tests" / "fixtures" / "kb" /
+                                              "known-claims.jsonl"))
+        ensure_vectors(store, "checks", SentenceEncoder())
+    with _Server(create_app(ServerSettings(db=db, token=None))) as srv:
+        yield srv.url
+
+
+def check_known_claims(page: Page) -> None:
+    """The "Known claims" panel (web UI or report): the White Helmets claim first, with its
+    knowledge base, score, verdict and link; pressing it marks exactly its evidence sentence,
+    pressing again clears."""
+    panel = page.locator('section.layer[data-layer="matches"]')
+    expect(panel.locator("h2")).to_contain_text("Known claims")
+    first = panel.locator("li.known-claim").first
+    expect(first).to_contain_text("The White Helmets are preparing a staged chemical attack")
+    expect(first).to_contain_text("checks:kc-01")
+    expect(first).to_contain_text("No evidence; the claim recurs")
+    expect(first.locator("a")).to_have_attribute("href", "https://checks.example/white-helmets-staged")
+    expect(first.locator(".score")).to_have_text(re.compile(r"^\d{1,3}%$"))
+    claim = first.locator("button.claim")
+    expect(claim).to_have_attribute("aria-pressed", "false")
+    assert lit(page)["claim"] == ""
+    claim.click()
+    expect(claim).to_have_attribute("aria-pressed", "true")
+    assert lit(page)["claim"] == KC_EVIDENCE
+    expect(page.locator("#pw-text .hl-claim").first).to_be_in_viewport()
+    page.screenshot(path=str(SHOTS / f"known-claims-{page.url.split(':')[0]}.png"))
+    claim.click()  # again: cleared
+    expect(claim).to_have_attribute("aria-pressed", "false")
+    assert lit(page)["claim"] == ""
+    assert page.locator("#pw-text").text_content() == KC_TEXT  # offsets untouched
+
+
+def test_known_claims_in_the_web_ui_and_the_report(page, server, kb_server, tmp_path):
+    """The analyze page offers the store's knowledge bases (none: no chooser); ticked, the
+    analysis has a Known claims panel whose claims mark their evidence, as in the report."""
+    page.goto(f"{server}/#/analyze")
+    expect(page.get_by_label("Article text")).to_be_visible()
+    expect(page.locator("#pw-kbs")).to_be_hidden()  # this store holds no knowledge base
+
+    page.goto(f"{kb_server}/#/analyze")
+    page.get_by_label("Article text").fill(KC_TEXT)
+    choose = page.locator("#pw-kbs")
+    expect(choose).to_be_visible()
+    expect(choose).to_contain_text("10 claims")
+    choose.get_by_label("checks").check()
+    with page.expect_request("**/api/analyze?kb=checks") as asked:
+        page.get_by_role("button", name="Analyze", exact=True).click()
+    assert asked.value.method == "POST"
+    check_known_claims(page)
+    assert_clean(page)
+
+    report = page.request.post(f"{kb_server}/api/report?kb=checks", data=json.dumps({"text": KC_TEXT}),
+                               headers={"Content-Type": "application/json"})
+    assert report.ok
+    path = tmp_path / "known-claims.html"
+    path.write_bytes(report.body())
+    page.goto(path.as_uri())
+    check_known_claims(page)
+    assert_clean(page)

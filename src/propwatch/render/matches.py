@@ -60,8 +60,9 @@ class MatchesRenderer:
             evidence = [(s.start, s.end) for s in match.evidence]
             quotes = "".join(f"<li><q>{esc(excerpt(text[a:b], 140))}</q></li>"
                              for a, b in evidence)
-            tags = "".join(f'<span class="tag">{esc(t)}</span>' for t in match.tags
-                           if ":" not in t)
+            # separated in the text itself: the report's stylesheet gives .tag no margin
+            tags = ", ".join(f'<span class="tag">{esc(t)}</span>' for t in match.tags
+                             if ":" not in t)
             rows.append(
                 f'<li class="known-claim" data-ly="{esc(layer.name)}" '
                 f'data-start="{evidence[0][0] if evidence else 0}" '

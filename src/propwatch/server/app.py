@@ -30,7 +30,7 @@ from .. import __version__
 from ..errors import UsageError
 from .middleware import BodyLimitMiddleware, CatchAllMiddleware, SecurityHeadersMiddleware
 from .problems import SafeJSONResponse, install_handlers
-from .routers import analyze, articles, health, reuse, stats, techniques
+from .routers import analyze, articles, health, kb, reuse, stats, techniques
 from .runtime import Runtime
 from .settings import ServerSettings
 
@@ -44,8 +44,9 @@ Find propaganda techniques in news articles, with character-exact evidence.
 * Every error is JSON `{"error": {"code", "message", "field"?}}`.
 * With a token configured (`propwatch serve --token` or `PROPWATCH_TOKEN`), every `/api` route
   but `/api/health` needs `Authorization: Bearer <token>` or `X-API-Token: <token>`.
-* Corpus routes (`/api/articles`, `/api/stats`, `/api/reuse/...`) need `--db FILE`; without it
-  they answer 404 with code `no_store`.
+* Corpus routes (`/api/articles`, `/api/stats`, `/api/reuse/...`) and knowledge bases
+  (`/api/kb/...`, `kb=` on `/api/analyze`) need `--db FILE`; without it they answer 404 with
+  code `no_store`.
 """
 
 
@@ -69,7 +70,7 @@ def create_app(settings: ServerSettings, *, ui_dir: Path | None = None) -> FastA
                          lifespan=lifespan, default_response_class=SafeJSONResponse)
     app.state.runtime = runtime
     install_handlers(app)
-    for module in (analyze, articles, stats, reuse, techniques, health):
+    for module in (analyze, articles, stats, reuse, kb, techniques, health):
         app.include_router(module.router)
     _mount_ui(app, ui_dir if ui_dir is not None else UI_DIR)
     # Added last = outermost: headers on every answer, then the 500 of last resort, then the

@@ -184,6 +184,88 @@ class ClusterOut(BaseModel):
         "Confidence in the origin, 0 to 1 (0 when origin is null)."))
 
 
+class KnowledgeBaseOut(BaseModel):
+    """A knowledge base of known claims (``Store.knowledge_bases()``)."""
+
+    name: str
+    version: int = Field(description="Bumped by each import that adds, changes or removes a "
+                                     "claim.")
+    format: str | None = Field(description="The reader it was imported with: euvsdisinfo, "
+                                              "checkthat, jsonl, csv.")
+    claims: int
+    created_at: str = Field(description="UTC, ISO 8601.")
+    updated_at: str = Field(description="UTC, ISO 8601.")
+    sources: list[str] = Field(description="The files of its latest version.")
+
+
+class KbVersionOut(BaseModel):
+    version: int
+    imported_at: str
+    format: str | None
+    sources: list[str]
+    claims: int
+    added: int
+    changed: int
+    removed: int
+    content_hash: str | None
+
+
+class VectorsOut(BaseModel):
+    dim: int
+    claims: int = Field(description="Claims with a vector of this encoder.")
+
+
+class KnowledgeBaseDetail(KnowledgeBaseOut):
+    """One knowledge base (``Store.knowledge_base()``): its versions, oldest first, and the
+    claim vectors stored per sentence encoder (claims without one are encoded at the first
+    match)."""
+
+    versions: list[KbVersionOut]
+    vectors: dict[str, VectorsOut]
+
+
+class ClaimOut(BaseModel):
+    """A known claim (``KnownClaim.to_json()``): keys without a value are left out."""
+
+    id: str
+    claim: str
+    verdict: str | None = Field(None, description="The checkers' conclusion, as they wrote "
+                                                     "it.")
+    url: str | None = None
+    date: str | None = Field(None, description="ISO 8601 date of the check or case.")
+    language: str | None = None
+    tags: list[str] = Field([], description="Narratives, keywords, topics; 'prefix:value' "
+                                            "tags (country:X) group apart.")
+    title: str | None = None
+    summary: str | None = None
+    outlets: list[str] = []
+    score: float | None = Field(None, description="With search: FTS5 bm25 relevance "
+                                                     "(higher is better).")
+
+
+class KbStatsOut(BaseModel):
+    """``Store.kb_stats()``: figures of one knowledge base."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str
+    version: int
+    format: str | None
+    claims: int
+    languages: dict[str, int]
+    dates: dict[str, Any] = Field(description="{first, last, undated}.")
+    tags: dict[str, int] = Field(description="The top tags without a 'prefix:'.")
+    distinct_tags: int
+    tagged_claims: int
+    tag_groups: dict[str, dict[str, int]] = Field(description="prefix -> its top values "
+                                                              "(country -> {X: n}).")
+    outlets: dict[str, int]
+    with_verdict: int
+    with_url: int
+    with_summary: int
+    vectors: dict[str, VectorsOut]
+
+
 class HealthOut(BaseModel):
     status: str
     version: str

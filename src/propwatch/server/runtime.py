@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
@@ -80,15 +80,18 @@ class Runtime:
         return store
 
     async def analyze(self, read: Callable[[], Upload], components: tuple[str, ...], *,
-                      report: bool = False) -> tuple[Outcome, Upload]:
+                      report: bool = False,
+                      config: Mapping[str, Mapping[str, Any]] | None = None,
+                      ) -> tuple[Outcome, Upload]:
         """Read the request's article (a thread) and analyse it (the worker), both within the
-        time limit: past it, 503 ``timeout`` and, in a worker process, the worker is killed."""
+        time limit: past it, 503 ``timeout`` and, in a worker process, the worker is killed.
+        ``config``: settings of some components for this analysis only."""
         limit = self.settings.analysis_timeout_s
         deadline = time.monotonic() + limit
         try:
             with anyio.fail_after(limit):
                 upload = await anyio.to_thread.run_sync(read, abandon_on_cancel=True)
-                job = Job(upload.article, components, report)
+                job = Job(upload.article, components, report, dict(config or {}))
                 future = self._dispatch().submit(self.worker, job, deadline)
                 try:
                     return await asyncio.wrap_future(future), upload

@@ -12,7 +12,8 @@ import multiprocessing
 import signal
 import threading
 import time
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -33,11 +34,14 @@ START_SECONDS = 300.0  # loading the models at startup may take this long (a slo
 @dataclass(frozen=True)
 class Job:
     """One analysis, as sent to a worker process (picklable): the article, the components'
-    names, and whether to render the HTML report page too."""
+    names, whether to render the HTML report page too, and settings of some components."""
 
     article: Article
     components: tuple[str, ...]
     report: bool = False
+    # [component.NAME] settings for this job only, over the server's (the knowledge bases of
+    # the matches component)
+    config: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 Outcome = tuple[Document, "str | None"]  # the document, and its report page when asked
@@ -62,7 +66,11 @@ class WorkerLost(Exception):
 def execute(job: Job, settings: Settings) -> Outcome:
     """Run ``job`` with the components it names (models load once per process)."""
     try:
-        pipeline = Pipeline.from_settings(replace(settings, components=job.components))
+        component = {**settings.component,
+                     **{name: {**settings.component.get(name, {}), **values}
+                        for name, values in job.config.items()}}
+        pipeline = Pipeline.from_settings(replace(settings, components=job.components,
+                                                  component=component))
     except PropwatchError as exc:
         raise PipelineRefused(exc) from None
     document = pipeline(job.article)

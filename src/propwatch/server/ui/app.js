@@ -17,7 +17,7 @@
 
   const state = {
     analyze: null,         // {analysis, body: () => request init, note}
-    draft: { text: "", title: "", outlet: "", published: "", attributions: false },
+    draft: { text: "", title: "", outlet: "", published: "", attributions: false, kbs: [] },
     file: null,            // File chosen on the analyze page
     articles: new Map(),   // id -> Promise<analysis>
     stats: null,           // {at, promise}
@@ -130,7 +130,7 @@
     } catch (e) {
       throw new ApiError(0, "network", "Cannot reach the propwatch server (" + (e.message || e) + "). Is it still running?");
     }
-    if (res.status === 401) { showTokenBar(!!token); }
+    if (res.status === 401 && !opts.quiet) { showTokenBar(!!token); }
     if (opts.onHeaders) { opts.onHeaders(res.headers); }
     if (!res.ok) {
       let code = "http_" + res.status;
@@ -262,6 +262,8 @@
   const SOURCE_TYPE_NAMES = { named_person: "person", named_organisation: "organisation", government: "government or military",
     outlet: "news outlet", anonymous: "anonymous", none: "no source" };
 
+  const CLAIM_MATCH = "claim_match";  // the kind of the matches layer's items (known claims)
+
   /** One role of an attribution record: its fragments (a list, or one span), valid ones only. */
   function fragments(v) { return (Array.isArray(v) ? v : v ? [v] : []).filter((f) => isSpanLike(f) && f.end > f.start); }
 
@@ -271,15 +273,17 @@
     return found.filter((c) => isSpanLike(c) && c.end > c.start).map((c) => [c.start, c.end]);
   }
 
-  /** The ranges a layer's panel points at: an attribution layer's fragments and claims. */
+  /** The ranges a layer's panel points at: an attribution layer's fragments and claims, a
+   * matches layer's evidence (as render/*.py ``pointed`` gives them to the report). */
   function pointedRanges(ly) {
-    if (ly.kind !== "attribution") { return []; }
     const seen = new Map();
+    const keep = (f) => seen.set(f.start + " " + f.end, [f.start, f.end]);
     for (const r of ly.records) {
       if (!r || typeof r !== "object") { continue; }
-      for (const role of ROLES) { for (const f of fragments(r[role])) { seen.set(f.start + " " + f.end, [f.start, f.end]); } }
+      if (ly.kind === "attribution") { for (const role of ROLES) { fragments(r[role]).forEach(keep); } }
+      if (ly.kind === CLAIM_MATCH) { fragments(r.evidence).forEach(keep); }
     }
-    for (const c of unattributedClaims(ly.summary)) { seen.set(c[0] + " " + c[1], c); }
+    if (ly.kind === "attribution") { for (const c of unattributedClaims(ly.summary)) { seen.set(c[0] + " " + c[1], c); } }
     return [...seen.values()];
   }
 
@@ -753,6 +757,41 @@
       ];
     }
 
+    /** The matches layer as "Known claims", best first: each claim (pressing it marks the
+     * sentences that carry it), its knowledge base and id, score, verdict, link, tags and the
+     * evidence quoted; then the narratives its tags add up to. */
+    function knownClaims(ly, hid, lab, toggle) {
+      const sm = ly.summary;
+      const kbs = Array.isArray(sm.kbs) ? sm.kbs.map(String) : [];
+      const threshold = typeof sm.threshold === "number" && isFinite(sm.threshold) ? sm.threshold : null;
+      const matches = ly.records.filter((m) => m && typeof m === "object" && m.claim != null);
+      const items = matches.map((m) => {
+        const evidence = fragments(m.evidence).filter((f) => toU(f.end) > toU(f.start));
+        const score = Number(m.score) || 0;
+        const url = m.url != null && isWebUrl(String(m.url)) ? String(m.url) : null;
+        const tags = (Array.isArray(m.tags) ? m.tags.map(String) : []).filter((t) => !t.includes(":"));
+        return h("li", { class: "known-claim", "data-kb": String(m.kb || ""), "data-claim-id": String(m.claim_id || "") },
+          pointer("claim", ly.k, evidence.map((f) => ({ role: "claim", a: f.start, b: f.end })), h("b", { text: String(m.claim) })),
+          h("p", { class: "kmeta" }, h("span", { class: "score", title: "probability that the article repeats this claim", text: Math.round(score * 100) + "%" }), " ",
+            h("code", { class: "kid", text: String(m.kb || "") + ":" + String(m.claim_id || "") })),
+          m.verdict ? h("p", { class: "verdict" }, h("b", { text: "Verdict: " }), excerpt(m.verdict, 300)) : null,
+          url ? h("p", { class: "klink" }, h("a", { href: url, rel: "noopener noreferrer", target: "_blank", text: url })) : null,
+          tags.length ? h("p", { class: "tags" }, tags.map((t) => h("span", { class: "tag", text: t }))) : null,
+          evidence.length ? h("ol", { class: "evidence" }, evidence.map((f) => h("li", null, h("q", { text: excerpt(text.slice(toU(f.start), toU(f.end)), 140) })))) : null);
+      });
+      const narratives = (Array.isArray(sm.narratives) ? sm.narratives : []).filter((n) => n && n.tag != null);
+      return [
+        h("h2", { id: hid }, h("span", { class: "lname", text: "Known claims" }), " ", h("span", { class: "lcount", text: "(" + fmtInt(matches.length) + ")" })),
+        lab,
+        h("p", { class: "lfacts" }, "knowledge bases: " + (kbs.join(", ") || "?") + (threshold != null ? "; threshold " + Math.round(threshold * 100) + "%" : "")),
+        toggle,
+        items.length ? [h("p", { class: "hl-legend" }, "Press a claim to mark the sentences that carry it: ", h("span", { class: "hl-claim", text: "evidence" })),
+          h("ol", { class: "known-claims" }, items)]
+          : h("p", { class: "none", text: "No known claim found" + (threshold != null ? " (none scored " + Math.round(threshold * 100) + "% or more)." : ".") }),
+        narratives.length ? h("p", { class: "lfacts" }, "narratives: " + narratives.map((n) => String(n.tag) + " (" + fmtInt(n.matches) + ")").join(", ")) : null,
+      ];
+    }
+
     const layerSections = layers.map((ly) => {
       const hid = "pw-ly-" + ly.k;
       const box = h("input", { type: "checkbox", checked: true, "data-layer": ly.name, "aria-controls": "pw-text" });
@@ -765,8 +804,8 @@
       });
       const toggle = h("label", { class: "lytoggle" }, box, h("i", { class: "lsw", "aria-hidden": "true" }), "Show in text");
       const lab = h("p", { class: "lab" }, h("code", { text: ly.component }), ly.version ? [" · ", h("code", { text: ly.version })] : null);
-      if (ly.kind === "attribution") {
-        append(section, whoSaysWhat(ly, hid, lab, toggle));
+      if (ly.kind === "attribution" || ly.kind === CLAIM_MATCH) {
+        append(section, (ly.kind === CLAIM_MATCH ? knownClaims : whoSaysWhat)(ly, hid, lab, toggle));
         return section;
       }
       const facts = Object.entries(ly.summary).filter(([, v]) => typeof v === "number" || typeof v === "string" || typeof v === "boolean");
@@ -1000,6 +1039,21 @@
 
   // ------------------------------------------------------------------ analyze page
 
+  /** The knowledge bases of known claims in the server's store, [{name, claims, sources}];
+   * [] when there is no store (asked of /api/health first: no refused request to log) or the
+   * list cannot be read (a token not given yet: no prompt before the user analyses). */
+  async function loadKnowledgeBases() {
+    try {
+      const health = await api("/api/health", { quiet: true });
+      if (!health || !health.db) { return []; }
+      const kbs = await api("/api/kb", { quiet: true });
+      return (Array.isArray(kbs) ? kbs : []).filter((kb) => kb && typeof kb.name === "string" && kb.name)
+        .map((kb) => ({ name: kb.name, claims: Number(kb.claims) || 0, sources: Array.isArray(kb.sources) ? kb.sources.map(String) : [] }));
+    } catch (err) {
+      return [];
+    }
+  }
+
   function analyzePage(root) {
     document.title = "Analyze · propwatch";
     const d = state.draft;
@@ -1012,6 +1066,21 @@
     const clearFile = h("button", { type: "button", class: "linkbtn", hidden: true, text: "Remove file" });
     const who = h("input", { type: "checkbox", id: "pw-with-attributions", name: "with", value: "attributions", checked: d.attributions });
     who.addEventListener("change", () => { d.attributions = who.checked; });
+    // knowledge bases of known claims, when the server's store has some (GET /api/kb)
+    const kbRow = h("fieldset", { class: "kbpick", id: "pw-kbs", hidden: true },
+      h("legend", { text: "Also find known claims from:" }));
+    const kbBoxes = [];
+    loadKnowledgeBases().then((kbs) => {
+      if (!kbs.length || !kbRow.isConnected) { return; }
+      for (const kb of kbs) {
+        const box = h("input", { type: "checkbox", name: "kb", value: kb.name, checked: d.kbs.includes(kb.name) });
+        box.addEventListener("change", () => { d.kbs = kbBoxes.filter((b) => b.checked).map((b) => b.value); });
+        kbBoxes.push(box);
+        kbRow.appendChild(h("label", { class: "check", title: kb.sources.join(", ") || null }, box, " " + kb.name + " ",
+          h("span", { class: "note", text: "(" + plural(kb.claims, "claim") + ")" })));
+      }
+      kbRow.hidden = false;
+    });
     const btn = h("button", { type: "submit", class: "btn primary", id: "pw-analyze" }, "Analyze");
     const status = h("div", { id: "pw-status" });
     const result = h("div", { id: "pw-result" });
@@ -1034,6 +1103,7 @@
         h("div", { class: "field" }, h("label", { for: "pw-title", text: "Title (optional)" }), title),
         h("div", { class: "field" }, h("label", { for: "pw-outlet", text: "Outlet (optional)" }), outlet),
         h("div", { class: "field" }, h("label", { for: "pw-published", text: "Published (optional)" }), published)),
+      kbRow,
       h("div", { class: "row" },
         h("span", { class: "filebox" }, h("label", { for: "pw-file", text: "…or upload a file (.txt, .html, .jsonl):" }), file, clearFile),
         h("span", { class: "grow" }),
@@ -1060,7 +1130,10 @@
       status.appendChild(spinnerLine("Analysing the article…"));
       try {
         let records = 1;
-        const query = who.checked ? "?with=attributions" : "";
+        const params = new URLSearchParams();
+        if (who.checked) { params.append("with", "attributions"); }
+        kbBoxes.filter((b) => b.checked).forEach((b) => params.append("kb", b.value));
+        const query = params.toString() ? "?" + params.toString() : "";
         let analysis = await api("/api/analyze" + query, { method: "POST", ...body(),
           onHeaders: (hd) => { records = parseInt(hd.get("X-Propwatch-Records") || "1", 10) || 1; } });
         let note = records > 1 ? records : null;
