@@ -686,6 +686,14 @@ def test_serve_command(monkeypatch, tmp_path):
     assert calls[-1][0].pipeline.detector == "baseline"
     result = runner.invoke(app, ["serve", "--host", "0.0.0.0"], env={"PROPWATCH_TOKEN": ""})
     assert result.exit_code == 0 and "without --token" in result.output
+    # --kb: every analysis also matches known claims of the store's knowledge base
+    result = runner.invoke(app, ["serve", "--db", "news.db", "--kb", "checks"])
+    assert result.exit_code == 0, result.output
+    pipeline = calls[-1][0].pipeline
+    assert pipeline.components[-1] == "matches"
+    assert pipeline.component["matches"] == {"kb": ["checks"], "db": "news.db"}
+    result = runner.invoke(app, ["serve", "--kb", "checks"])
+    assert result.exit_code == 2 and "E402" in result.output and "--db" in result.output
     monkeypatch.setattr(server, "serve",
                         lambda settings, host, port, on_ready: create_app(settings))
     result = runner.invoke(app, ["serve", "--db", str(tmp_path / "none.db")])

@@ -152,6 +152,7 @@ def evaluate(
         console.print(f"SI  precision {result.si.precision:.4f}  recall {result.si.recall:.4f}  "
                       f"F1 {result.si.f1:.4f}")
         console.print(f"TC  micro-F1 {result.tc.micro.f1:.4f}")
+        console.print(f"spans that begin or end inside a word: {result.cut_spans}")
         table = Table("gold", "P", "R", "F1")
         table.add_column("technique", no_wrap=True)
         for label, prf in sorted(result.tc.per_technique.items()):
@@ -182,6 +183,7 @@ def _evaluation_dict(result) -> dict:
                "per_technique": {k: {"precision": v.precision, "recall": v.recall,
                                      "f1": v.f1, "support": v.support}
                                  for k, v in result.tc.per_technique.items()}},
+        "cut_spans": result.cut_spans,
         "seconds": result.seconds,
     }
 

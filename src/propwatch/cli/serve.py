@@ -10,9 +10,10 @@ from typing import List, Optional
 
 import typer
 
-from ..errors import PropwatchError
+from ..errors import PropwatchError, UsageError
 from ..server.settings import ServerSettings, require_server_extra
-from .common import err, fail, pipeline_settings, settings_or_exit, with_option, without_option
+from .common import (err, fail, pipeline_settings, settings_or_exit, with_knowledge_bases,
+                     with_option, without_option)
 
 _DEFAULTS = ServerSettings()  # the one place the server defaults live
 
@@ -38,6 +39,7 @@ def serve_command(
                                            help="Detector name (see 'propwatch detectors')."),
     with_: Optional[List[str]] = with_option(),
     without: Optional[List[str]] = without_option(),
+    kb: Optional[List[str]] = typer.Option(None, "--kb", help="Match every analysis against this knowledge base of --db (repeat for several); a request's own kb= adds to it."),
 ) -> None:
     """Serve the REST API (and the web UI) on http://HOST:PORT; API docs at /docs."""
     try:
@@ -47,7 +49,11 @@ def serve_command(
         raise typer.Exit(2)
     from ..server import serve
 
-    pipeline = pipeline_settings(settings_or_exit(detector=detector), with_, without)
+    if kb and not db:
+        fail(UsageError.make("E402", value=", ".join(kb), option="--kb",
+                             reason="knowledge bases live in a store: give it with --db"), 2)
+    pipeline = with_knowledge_bases(
+        pipeline_settings(settings_or_exit(detector=detector), with_, without), kb, db)
     given = {"max_body_bytes": max_body_bytes, "analysis_timeout_s": timeout}
     try:
         settings = ServerSettings(db=db, token=token, pipeline=pipeline,
