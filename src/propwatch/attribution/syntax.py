@@ -15,6 +15,7 @@ import threading
 from dataclasses import replace
 from typing import Any, Sequence
 
+from ..detect.tokens import split_sentences
 from ..doc import Attribution, Span
 from ..errors import ModelError
 
@@ -36,20 +37,15 @@ def speakerless_cue(text: str, item: Attribution) -> bool:
                                           and not after.lower().startswith("by"))
 
 
-_SENTENCE_END = re.compile(r"[.!?][\"”’')]*\s+(?=[\"“‘(]?[A-Z0-9])|\n")
-
-
 def _sentence(text: str, cue: Span) -> tuple[int, int]:
-    """The sentence around the cue, roughly (a stop, then a capital; or a line break): the
-    parse needs the cue's clause and its subject, not the paragraph."""
+    """The sentence (or sentences) around the cue, as ``detect.tokens.split_sentences`` cuts
+    its line: the parse needs the cue's clause and its subject, not the paragraph."""
     line_start = text.rfind("\n", 0, cue.start) + 1
     line_end = text.find("\n", cue.end)
     line_end = len(text) if line_end < 0 else line_end
-    start = line_start
-    for match in _SENTENCE_END.finditer(text, line_start, cue.start):
-        start = match.end()
-    after = _SENTENCE_END.search(text, cue.end, line_end)
-    return start, after.end() if after else line_end
+    around = [s for s in split_sentences(text, [(line_start, line_end)])
+              if s.start < cue.end and cue.start < s.end]
+    return (around[0].start, around[-1].end) if around else (line_start, line_end)
 
 
 class SubjectParser:
@@ -78,16 +74,16 @@ class SubjectParser:
     def fill_sources(self, text: str, items: Sequence[Attribution]) -> list[Attribution]:
         """``items`` with a source for those the tagger left without one where the parse
         gives the cue a subject, and none for those whose cue grammatically has no speaker."""
-        out = [replace(a, source=()) if a.source and speakerless_cue(text, a) else a
-               for a in items]
-        wanting = [i for i, a in enumerate(out) if not a.source and not speakerless_cue(text, a)]
+        mute = [speakerless_cue(text, a) for a in items]
+        out = [replace(a, source=()) if a.source and m else a for a, m in zip(items, mute)]
+        wanting = {i: _sentence(text, a.cue[0]) for i, (a, m) in enumerate(zip(out, mute))
+                   if not a.source and not m}
         if not wanting:
             return out
-        sentences = sorted({_sentence(text, out[i].cue[0]) for i in wanting})
+        sentences = sorted(set(wanting.values()))
         parsed = dict(zip(sentences, self._pipeline().pipe(text[s:e] for s, e in sentences)))
-        for i in wanting:
+        for i, sentence in wanting.items():
             item = out[i]
-            sentence = _sentence(text, item.cue[0])
             found = _cue_subject(parsed[sentence], sentence[0], item.cue[0])
             if found and not any(found.overlaps(part) for part in (*item.content, *item.cue)):
                 out[i] = replace(item, source=(found,))
