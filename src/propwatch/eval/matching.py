@@ -136,19 +136,15 @@ def evaluate_matching(task: RetrievalTask, top: int = 10) -> dict:
     encoder = SentenceEncoder()
     index = ClaimIndex(claims, encoder.encode([c.text_for_matching() for c in claims]))
     matcher = ClaimMatcher(index, encoder, Reranker())
-    texts = [q for _, q in task.queries]
-    ranked = matcher.rank(texts, top=top)
     ids = [c.id for c in claims]
     query_ids = [q for q, _ in task.queries]
-    runs: dict[str, dict[str, list[str]]] = {"reranked": {}, "bm25": {}, "cosine": {}}
-    for qid, rows in zip(query_ids, ranked):
-        runs["reranked"][qid] = [ids[i] for i, _ in rows]
-    vectors = encoder.encode(texts)
-    for qid, query, vector in zip(query_ids, texts, vectors):
-        candidates = index.candidates(query, vector, matcher.depth)
-        for name, key in (("bm25", lambda c: c.bm25), ("cosine", lambda c: c.cosine)):
-            best = sorted(candidates, key=lambda c: (-key(c), c.index))[:top]
-            runs[name][qid] = [ids[c.index] for c in best]
+    orders = {"reranked": lambda cp: -cp[1], "bm25": lambda cp: -cp[0].bm25,
+              "cosine": lambda cp: -cp[0].cosine}
+    runs: dict[str, dict[str, list[str]]] = {name: {} for name in orders}
+    for qid, row in zip(query_ids, matcher.scored([q for _, q in task.queries])):
+        for name, key in orders.items():
+            best = sorted(row, key=lambda cp: (key(cp), cp[0].index))[:top]
+            runs[name][qid] = [ids[c.index] for c, _ in best]
     return {"task": task.name, "claims": len(claims), "reranker": matcher.reranker.version,
             "encoder": encoder.version,
             **{name: retrieval_scores(run, task.gold, query_ids) for name, run in runs.items()}}

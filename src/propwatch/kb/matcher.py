@@ -45,7 +45,9 @@ class ClaimMatcher:
         the claim listed first."""
         return [[(c.index, p) for c, p in row] for row in self._ranked(queries, top)]
 
-    def _ranked(self, queries: Sequence[str], top: int) -> list[list[tuple[Candidate, float]]]:
+    def scored(self, queries: Sequence[str]) -> list[list[tuple[Candidate, float]]]:
+        """For each query, every candidate with its probability, in the index's candidate
+        order (one encoder pass and one candidate search per query)."""
         vectors = self.encoder.encode(list(queries))
         similarities = self.index.cosines(vectors)
         out = []
@@ -55,10 +57,12 @@ class ClaimMatcher:
                 query, candidates, [self._texts[c.index] for c in candidates],
                 [self._words[c.index] for c in candidates],
                 [self.index.names[c.index] for c in candidates]))
-            order = sorted(range(len(candidates)),
-                           key=lambda j: (-probabilities[j], candidates[j].index))[:top]
-            out.append([(candidates[j], float(probabilities[j])) for j in order])
+            out.append([(c, float(p)) for c, p in zip(candidates, probabilities)])
         return out
+
+    def _ranked(self, queries: Sequence[str], top: int) -> list[list[tuple[Candidate, float]]]:
+        return [sorted(row, key=lambda cp: (-cp[1], cp[0].index))[:top]
+                for row in self.scored(queries)]
 
     def match(self, units: Sequence[Unit], top: int = 10) -> list[ClaimMatch]:
         """The claims ``units`` carry at or above the threshold, best first, at most ``top``."""
