@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, Iterator, List, Optional
+from typing import Any, Callable, Iterator, List, Optional
 
 import typer
 from rich.console import Console
@@ -234,6 +234,23 @@ _SHORT_TYPES = {"named_person": "person", "named_organisation": "org", "governme
                 "anonymous": "anon"}
 
 
+def _rows_by_period(db: str, period: str, as_json: bool,
+                    read: Callable[[Any], list[dict[str, Any]]]) -> list[dict[str, Any]] | None:
+    """The rows ``read(store)`` gives for ``--by PERIOD``; printed as a JSON array and None
+    with ``--json``. A bad period is E402, a store error its own line (exit 1)."""
+    if period not in ("month", "year", "all"):
+        fail(UsageError.make("E402", value=period, option="--by", reason="use month, year or all"))
+    with _open(db, create=False) as store:
+        try:
+            rows = read(store)
+        except PropwatchError as exc:
+            fail(exc)
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return None
+    return rows
+
+
 @corpus_app.command()
 def sourcing(
     db: str = _db_option(),
@@ -242,15 +259,8 @@ def sourcing(
 ) -> None:
     """How each outlet sources its articles over time (needs 'corpus analyze --with
     attributions'): attributed and anonymous shares, source types, state-affiliated outlets."""
-    if period not in ("month", "year", "all"):
-        fail(UsageError.make("E402", value=period, option="--by", reason="use month, year or all"))
-    with _open(db, create=False) as store:
-        try:
-            rows = store.sourcing(period=period)
-        except PropwatchError as exc:
-            fail(exc)
-    if as_json:
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    rows = _rows_by_period(db, period, as_json, lambda store: store.sourcing(period=period))
+    if rows is None:
         return
     out = _stdout()
     if not rows:
@@ -276,15 +286,8 @@ def claims(
     """Which outlets carry which known claims over time (needs 'corpus analyze --kb NAME'),
     joined with the latest reuse run: articles that share a reprint cluster with another
     article carrying the claim (copied) and those that do not (rewritten)."""
-    if period not in ("month", "year", "all"):
-        fail(UsageError.make("E402", value=period, option="--by", reason="use month, year or all"))
-    with _open(db, create=False) as store:
-        try:
-            rows = store.known_claims(period=period)
-        except PropwatchError as exc:
-            fail(exc)
-    if as_json:
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    rows = _rows_by_period(db, period, as_json, lambda store: store.known_claims(period=period))
+    if rows is None:
         return
     out = _stdout()
     if not rows:

@@ -866,9 +866,7 @@ class Store(KnowledgeBases):
         the mean share of text in attributed and in anonymous content, attributions by source
         type, and how many articles cite a state-affiliated outlet. Undated articles count
         under period ``None``."""
-        width = {"month": 7, "year": 4, "all": 0}.get(period)
-        if width is None:
-            raise ValueError(f"period must be month, year or all, not {period!r}")
+        width = _period_width(period)
         types = ("named_person", "named_organisation", "government", "outlet", "anonymous",
                  "none")
         by_type = ", ".join(f"sum(coalesce(json_extract(l.summary, '$.by_type.{t}'), 0))"
@@ -898,9 +896,7 @@ class Store(KnowledgeBases):
         joined with the latest reuse run, the reprint clusters those articles belong to:
         ``copied`` articles share a cluster with another article carrying the same claim (the
         claim travelled as copied text), ``rewritten`` ones do not."""
-        width = {"month": 7, "year": 4, "all": 0}.get(period)
-        if width is None:
-            raise ValueError(f"period must be month, year or all, not {period!r}")
+        width = _period_width(period)
         rows = self._query(
             "SELECT r.label, r.article_id, max(r.score), json_extract(min(r.payload), '$.kb'),"
             " json_extract(min(r.payload), '$.claim_id'), json_extract(min(r.payload), '$.claim'),"
@@ -943,6 +939,14 @@ class Store(KnowledgeBases):
                         "rewritten": len(members) - copied})
         out.sort(key=lambda e: (-e["articles"], -e["best_score"], e["kb"] or "", e["claim_id"] or ""))
         return out
+
+
+def _period_width(period: str) -> int:
+    """How many characters of an ISO date name a ``period``: month 7, year 4, all 0."""
+    width = {"month": 7, "year": 4, "all": 0}.get(period)
+    if width is None:
+        raise ValueError(f"period must be month, year or all, not {period!r}")
+    return width
 
 
 def _indexed(item: Any) -> tuple[int | None, int | None, str | None, float | None]:
