@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..doc import Document, Layer, Span
 from .htmlkit import esc
-from .layers import GENERIC, excerpt, layer_section, pointer_attrs, term_safe
+from .layers import (GENERIC, excerpt, layer_section, pointer_attrs, print_layer_head,
+                     term_safe)
 
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console
@@ -65,9 +66,7 @@ class AttributionsRenderer:
     def terminal(self, doc: Document, layer: Layer, console: "Console") -> None:
         from rich.text import Text
 
-        head = Text("Who says what", style="bold")
-        head.append(f"  {layer.component} {layer.version}", style="dim")
-        console.print(head)
+        print_layer_head(console, "Who says what", layer)
         if not layer.items:
             console.print(Text("  no attributions found", style="dim"))
         for name, kind, items in speakers(doc, layer):

@@ -74,6 +74,16 @@ def layer_title(layer: Layer) -> str:
     return layer.name.replace("_", " ").capitalize()
 
 
+def print_layer_head(console: "Console", title: str, layer: Layer) -> None:
+    """A layer's heading in the terminal: its title, then the component and version, dim
+    (the terminal twin of ``layer_section``)."""
+    from rich.text import Text
+
+    head = Text(title, style="bold")
+    head.append(f"  {layer.component} {layer.version}".rstrip(), style="dim")
+    console.print(head)
+
+
 def layer_section(layer: Layer, title: str, body: str) -> str:
     """A layer's panel in the report: its title with the toggle that shows or hides its spans
     in the text, the component and version, then ``body`` (HTML, already escaped)."""
@@ -100,9 +110,7 @@ class GenericRenderer:
     def terminal(self, doc: Document, layer: Layer, console: "Console") -> None:
         from rich.text import Text
 
-        head = Text(f"{layer_title(layer)}", style="bold")
-        head.append(f"  {layer.component} {layer.version}".rstrip(), style="dim")
-        console.print(head)
+        print_layer_head(console, layer_title(layer), layer)
         lines = self.lines(doc, layer)
         if not lines:
             console.print(Text("  nothing found", style="dim"))

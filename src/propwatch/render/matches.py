@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..doc import Document, Layer, Span
 from .htmlkit import esc
-from .layers import GENERIC, excerpt, layer_section, pointer_attrs, term_safe
+from .layers import (GENERIC, excerpt, layer_section, pointer_attrs, print_layer_head,
+                     term_safe)
 
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console
@@ -22,9 +23,7 @@ class MatchesRenderer:
     def terminal(self, doc: Document, layer: Layer, console: "Console") -> None:
         from rich.text import Text
 
-        head = Text("Known claims", style="bold")
-        head.append(f"  {layer.component} {layer.version}", style="dim")
-        console.print(head)
+        print_layer_head(console, "Known claims", layer)
         if not layer.items:
             threshold = (layer.summary or {}).get("threshold")
             console.print(Text("  no known claim found" + (
