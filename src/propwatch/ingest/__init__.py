@@ -17,6 +17,7 @@ import re
 import stat
 import sys
 import unicodedata
+from dataclasses import replace
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
@@ -26,6 +27,7 @@ from ..config import Settings
 from ..doc import Article, merge_ranges
 from ..doc import normalise_published as normalise_published_iso
 from ..errors import InputError, PropwatchError, warning_text
+from .web import FetchOptions, fetch, is_url, page_encoding, url_article_id
 
 __all__ = [
     "INPUT_SUFFIXES",
@@ -43,6 +45,7 @@ __all__ = [
     "normalise_published",
     "read_bytes",
     "read_path",
+    "read_url",
 ]
 
 #: Suffixes that folders are searched for (compared case-insensitively).
@@ -910,12 +913,41 @@ def read_bytes(data: bytes, *, name: str, source: str | None = None, id: str | N
     return articles, warnings + notes
 
 
-def read_path(path: str, *, settings: Settings, stdin: TextIO | None = None
-              ) -> tuple[list[Article], list[str]]:
-    """The articles in one input (a file or ``-`` for stdin) and warning lines about it.
+def read_url(url: str, *, settings: Settings, fetch_options: FetchOptions | None = None,
+             id: str | None = None) -> tuple[list[Article], list[str]]:
+    """The article at an http(s) URL and warning lines: fetched within ``fetch_options``
+    (default: ``FetchOptions.from_settings``), decoded by the charset the server or the page
+    states, read as HTML or text like a file. ``Article.url`` is the URL that answered after
+    redirects; the id is ``url_article_id(url)`` unless given.
 
-    Raises ``InputError`` when the input cannot be used at all (E101-E108).
+    Raises ``InputError``: E104, E115-E118 for the fetch, E102/E108/E114 for the page.
     """
+    page = fetch(url, fetch_options or FetchOptions.from_settings(settings))
+    reason = _binary_reason(page.body)
+    if reason:
+        raise InputError.make("E118", url=url, kind=reason)
+    encoding = page_encoding(page)
+    data = page.body if encoding in (None, "utf-8") else (
+        page.body.decode(encoding).encode("utf-8", "surrogatepass"))
+    text, warnings = _text_of(data, url)
+    html = page.is_html or (not page.media_type.startswith("text/") and _sniff(text) is _read_html)
+    max_chars = settings.max_article_chars
+    articles, notes = (_read_html if html else _read_text)(
+        text, name=url, source=url, id=id or url_article_id(url), max_chars=max_chars)
+    if len(articles[0].text) > max_chars:
+        raise article_too_long(url, len(articles[0].text), max_chars)
+    return [replace(articles[0], url=page.final_url)], warnings + notes
+
+
+def read_path(path: str, *, settings: Settings, stdin: TextIO | None = None,
+              fetch_options: FetchOptions | None = None) -> tuple[list[Article], list[str]]:
+    """The articles in one input (a file, ``-`` for stdin, or an http(s) URL: ``read_url``
+    with ``fetch_options``) and warning lines about it.
+
+    Raises ``InputError`` when the input cannot be used at all (E101-E108, E115-E118).
+    """
+    if is_url(path):
+        return read_url(path, settings=settings, fetch_options=fetch_options)
     if path == _STDIN:
         return read_bytes(_read_stdin(stdin, settings), name=_STDIN_NAME, source=_STDIN,
                           id="stdin", settings=settings)
@@ -924,15 +956,18 @@ def read_path(path: str, *, settings: Settings, stdin: TextIO | None = None
     return read_bytes(data, name=path, settings=settings)
 
 
-def iter_articles(paths: Sequence[str], *, settings: Settings, stdin: TextIO | None = None
+def iter_articles(paths: Sequence[str], *, settings: Settings, stdin: TextIO | None = None,
+                  fetch_options: FetchOptions | None = None,
                   ) -> Iterator[tuple[str, list[Article] | PropwatchError, list[str]]]:
-    """``(path, articles or the error, warnings)`` for each expanded input, in order.
+    """``(path, articles or the error, warnings)`` for each expanded input (URLs fetched with
+    ``fetch_options``), in order.
 
     Never raises for a bad input: its error is yielded so that a batch goes on.
     """
     for path in expand_paths(paths):
         try:
-            articles, warnings = read_path(path, settings=settings, stdin=stdin)
+            articles, warnings = read_path(path, settings=settings, stdin=stdin,
+                                           fetch_options=fetch_options)
         except PropwatchError as exc:
             yield path, exc, []
         except Exception as exc:  # noqa: BLE001 - a crash on one odd file must not end a batch
