@@ -218,6 +218,113 @@ class ClaimMatch:
                    tags=tuple(data.get("tags") or ()))
 
 
+#: levels of a narrative taxonomy
+NARRATIVE, SUBNARRATIVE = "narrative", "subnarrative"
+
+
+@register_record
+@dataclass(frozen=True, slots=True)
+class NarrativeLabel:
+    """A label of a narrative taxonomy that the article serves: a narrative, or a subnarrative
+    under its ``parent``, with its probability and the passages that carry it (best first)."""
+
+    kind: ClassVar[str] = "narrative"
+
+    label: str  # the taxonomy's label string, e.g. "URW: Discrediting Ukraine"
+    level: str  # NARRATIVE or SUBNARRATIVE
+    score: float
+    evidence: tuple[Span, ...] = ()
+    parent: str | None = None  # a subnarrative's narrative
+    description: str = ""
+
+    def spans(self) -> tuple[Span, ...]:
+        return self.evidence
+
+    def to_dict(self, text: str | None = None) -> dict[str, Any]:
+        return {"label": self.label, "level": self.level, "parent": self.parent,
+                "score": round(float(self.score), 4), "description": self.description,
+                "evidence": [{**f, "score": round(float(s.score), 4)}
+                             for f, s in zip(_fragments(self.evidence, text), self.evidence)]}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "NarrativeLabel":
+        return cls(label=str(data["label"]), level=str(data.get("level", NARRATIVE)),
+                   score=float(data.get("score", 0.0)), parent=data.get("parent"),
+                   description=str(data.get("description", "")),
+                   evidence=tuple(Span(int(f["start"]), int(f["end"]), "evidence",
+                                       float(f.get("score", 0.0)))
+                                  for f in data.get("evidence") or ()))
+
+
+#: main roles of entity framing, and the fine roles under each (SemEval-2025 Task 10)
+MAIN_ROLES = ("Protagonist", "Antagonist", "Innocent")
+
+
+@dataclass(frozen=True, slots=True)
+class RoleMention:
+    """One mention of an actor, ``[start, end)``, with the main role the text gives it there,
+    its probability, and the fine roles (best first)."""
+
+    start: int
+    end: int
+    main_role: str
+    score: float
+    fine_roles: tuple[str, ...] = ()
+
+    def span(self) -> Span:
+        return Span(self.start, self.end, self.main_role, min(1.0, max(0.0, float(self.score))))
+
+    def to_dict(self, text: str | None = None) -> dict[str, Any]:
+        data: dict[str, Any] = {"start": self.start, "end": self.end, "main_role": self.main_role,
+                                "fine_roles": list(self.fine_roles),
+                                "score": round(float(self.score), 4)}
+        if text is not None:
+            data["text"] = text[self.start:self.end]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "RoleMention":
+        return cls(start=int(data["start"]), end=int(data["end"]),
+                   main_role=str(data["main_role"]), score=float(data.get("score", 0.0)),
+                   fine_roles=tuple(data.get("fine_roles") or ()))
+
+
+@register_record
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """An actor of the article, its mentions merged ("Syrian army", "the army"), and the role
+    the article casts it in over all of them: main role, fine roles, probability."""
+
+    kind: ClassVar[str] = "actor"
+
+    name: str  # the fullest name the article uses
+    entity_type: str  # person, organisation, country, group, other
+    main_role: str  # one of MAIN_ROLES
+    score: float
+    mentions: tuple[RoleMention, ...]
+    fine_roles: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """What the store indexes an actor by: its main role."""
+        return self.main_role
+
+    def spans(self) -> tuple[Span, ...]:
+        return tuple(m.span() for m in self.mentions)
+
+    def to_dict(self, text: str | None = None) -> dict[str, Any]:
+        return {"name": self.name, "entity_type": self.entity_type, "main_role": self.main_role,
+                "fine_roles": list(self.fine_roles), "score": round(float(self.score), 4),
+                "mentions": [m.to_dict(text) for m in self.mentions]}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Actor":
+        return cls(name=str(data["name"]), entity_type=str(data.get("entity_type", "other")),
+                   main_role=str(data["main_role"]), score=float(data.get("score", 0.0)),
+                   fine_roles=tuple(data.get("fine_roles") or ()),
+                   mentions=tuple(RoleMention.from_dict(m) for m in data.get("mentions") or ()))
+
+
 def _fragments(spans: Sequence[Span], text: str | None) -> list[dict[str, Any]]:
     """One role's fragments as ``{"start", "end", "text"}`` (``text`` only when given)."""
     return [{"start": s.start, "end": s.end, **({"text": text[s.start:s.end]} if text is not None

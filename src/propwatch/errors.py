@@ -55,6 +55,18 @@ MESSAGES: dict[str, str] = {
         "limit for one article{skipped}. Split it into articles, or raise the limit with "
         "--max-article-chars or PROPWATCH_MAX_ARTICLE_CHARS."
     ),
+    # URLs and feeds (the URL is skipped, the other inputs of the run go on)
+    "E115": "cannot fetch '{url}': {reason}. {hint}",
+    "E116": "cannot fetch '{url}': the server answered {status}. {hint}",
+    "E117": "refused to fetch '{url}': {reason}. {hint}",
+    "E118": (
+        "'{url}' is not a web page or text ({kind}). Give the URL of an article's HTML page, "
+        "or save the document and give the file."
+    ),
+    "E119": (
+        "'{url}' is not an RSS or Atom feed ({reason}). Give the feed's own URL (often ending "
+        "in /feed, /rss or .xml); an article page goes without --feed."
+    ),
     # knowledge bases of known claims (120-129; a bad record is skipped, the rest is read)
     "E120": "'{path}' {where}: {reason}; skipped the record. {hint}",
     "E121": "'{path}': no known claim could be read as {format}. {hint}",
@@ -96,11 +108,19 @@ MESSAGES: dict[str, str] = {
         "PROPWATCH_DATA to the folder that holds checkthat2020-t2/ and checkthat2021-t2a/ "
         "(tasks: {choices})."
     ),
+    "E306": (
+        "no SemEval-2025 narratives data at '{path}'. Pass --data DIR or set PROPWATCH_DATA to "
+        "the folder that holds semeval2025-narratives/ (or to that folder itself)."
+    ),
     # usage and configuration (4xx)
     "E401": "config file '{path}': {reason}. Fix or remove it.",
     "E402": "'{value}' is not a valid value for {option}: {reason}.",
     "E403": "cannot write '{path}': {reason}. Choose another --out.",
     "E410": "unknown knowledge-base format '{name}'. Choose one of: {choices}.",
+    "E411": (
+        "taxonomy '{path}': {reason}. A taxonomy is a TOML file of [[label]] tables with label, "
+        "parent (\"\" for a narrative) and description (see 'propwatch narratives --help')."
+    ),
     # server (501-519)
     "E501": (
         "cannot listen on {address}: {reason}. Stop the program that uses it, or choose "

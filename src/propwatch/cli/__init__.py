@@ -9,7 +9,7 @@ from __future__ import annotations
 import typer
 
 from .. import __version__
-from . import analyze, benchmark, evaluate, info, match, reuse, train
+from . import analyze, benchmark, evaluate, info, match, reuse, roles, train, watch
 from .corpus import corpus_app
 from .kb import kb_app
 from .serve import serve_command
@@ -24,6 +24,7 @@ Examples:
   cat article.txt | propwatch analyze - --format jsonl
   propwatch evaluate --data ../shared/data --split dev
   propwatch kb import euvsdisinfo cases.jsonl --db news.db   # a knowledge base of known claims
+  propwatch watch feeds.txt --db news.db --every 15m       # follow RSS/Atom feeds
   propwatch classify ptc/dev-articles --spans ptc/dev-TC-template.tsv --out pred.tsv
 """
 
@@ -51,12 +52,15 @@ def main_options(
 app.command()(analyze.analyze)
 app.command()(reuse.reuse)
 app.command()(evaluate.classify)
+app.command()(roles.roles)
 app.command()(evaluate.evaluate)
 app.command()(match.match)
 app.command()(info.techniques)
 app.command()(info.detectors)
 app.command()(info.components)
+app.command()(info.narratives)
 app.command("serve")(serve_command)
+app.command()(watch.watch)
 app.add_typer(corpus_app, name="corpus")
 app.add_typer(kb_app, name="kb")
 app.add_typer(benchmark.bench_app, name="benchmark")

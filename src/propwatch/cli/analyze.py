@@ -13,8 +13,9 @@ import typer
 from rich.console import Console
 
 from ..errors import PropwatchError, UsageError
-from .common import (err, fail, pipeline_settings, with_knowledge_bases, print_input_notes, progress_bar,
-                     replaced_at_end, with_option, without_option)
+from .common import (err, fail, pipeline_settings, print_input_notes, progress_bar,
+                     replaced_at_end, with_knowledge_bases, with_option, with_taxonomy,
+                     without_option)
 from .common import settings_or_exit as _settings
 
 
@@ -24,6 +25,7 @@ class Format(str, Enum):
     jsonl = "jsonl"
     html = "html"
     semeval = "semeval"
+    semeval_narratives = "semeval-narratives"
 
 
 def analyze(
@@ -39,6 +41,7 @@ def analyze(
     without: Optional[List[str]] = without_option(),
     kb: Optional[List[str]] = typer.Option(None, "--kb", help="Also find the known claims of this knowledge base (repeat for several): adds the matches layer."),
     db: Optional[str] = typer.Option(None, "--db", help="With --kb: the store that holds the knowledge bases (default: propwatch.db)."),
+    taxonomy: Optional[Path] = typer.Option(None, "--taxonomy", help="Label narratives with this taxonomy file (TOML: see examples/taxonomies/syria.toml): adds the narratives layer. Default with --with narratives: the SemEval-2025 one."),
 ) -> None:
     """Analyse articles and show or write every layer found (technique spans by default), with
     offsets. A bad record (JSONL line, CSV row) is named and skipped, the others are written; the
@@ -49,6 +52,8 @@ def analyze(
     settings = with_knowledge_bases(pipeline_settings(
         _settings(detector=detector, threshold=threshold, max_bytes=max_bytes,
                   max_article_chars=max_article_chars), with_, without), kb, db)
+    if taxonomy is not None or format is Format.semeval_narratives:
+        settings = with_taxonomy(settings, taxonomy)
     expanded = expand_paths(paths)
     if format is Format.html and out is None:
         out = Path("propwatch-report.html" if len(expanded) == 1 else "propwatch-report")
@@ -108,6 +113,8 @@ def _write(analyses: list, format: Format, out: Optional[Path]) -> None:
         lines = (json.dumps(report.jsonl_record(a), ensure_ascii=False) for a in analyses)
     elif format is Format.semeval:
         lines = (line for a in analyses for line in report.semeval_lines(a))
+    elif format is Format.semeval_narratives:
+        lines = (report.semeval_narrative_line(a) for a in analyses)
     else:  # text into a file: plain text without colour codes
         console = Console(record=True, width=100, file=io.StringIO())
         for analysis in analyses:

@@ -87,6 +87,18 @@ def with_knowledge_bases(settings: Settings, kb: list[str] | None, db: str | Non
                    component={**settings.component, "matches": configured})
 
 
+def with_taxonomy(settings: Settings, taxonomy: Path | str | None) -> Settings:
+    """``settings`` with the ``narratives`` component added (after the techniques, whose
+    encoder pass it reads), labelling with ``taxonomy`` when one is given."""
+    configured = dict(settings.component.get("narratives", {}))
+    if taxonomy is not None:
+        configured["taxonomy"] = str(taxonomy)
+    components = settings.components if "narratives" in settings.components else (
+        *settings.components, "narratives")
+    return replace(settings, components=tuple(components),
+                   component={**settings.component, "narratives": configured})
+
+
 def print_input_notes(notes: list[str]) -> int:
     """Print ingest's lines about an input, a skipped record as ``error:`` and the rest as
     ``warning:``; return how many records were skipped."""

@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, Callable, Iterator, List, Optional
+from typing import Annotated, Any, Callable, Iterator, List, Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from ..doc import Article
 from ..errors import PropwatchError, StoreError, UsageError
@@ -58,52 +59,101 @@ def _stdout() -> Console:
 
 @corpus_app.command()
 def add(
-    paths: List[str] = typer.Argument(..., help="Files or folders (.txt .html .jsonl .csv); '-' reads stdin."),
-    db: str = _db_option(),
-    max_bytes: Optional[int] = typer.Option(None, "--max-bytes", help="Refuse input files larger than this."),
-    max_article_chars: int | None = typer.Option(None, "--max-article-chars", help="Refuse article texts longer than this (JSONL/CSV records: skipped)."),
-    batch_size: int = typer.Option(500, "--batch-size", min=1, help="Commit every N articles."),
+    paths: Annotated[list[str] | None, typer.Argument(help="Files, folders or http(s) URLs (.txt .html .jsonl .csv, web pages); '-' reads stdin.")] = None,
+    db: Annotated[str, typer.Option("--db", envvar="PROPWATCH_DB", help=_DB_HELP, show_default=False)] = DEFAULT_DB,
+    feed: Annotated[list[str] | None, typer.Option("--feed", help="An RSS or Atom feed URL: add every entry not yet stored (repeat for several).")] = None,
+    allow_private: Annotated[bool, typer.Option("--allow-private", envvar="PROPWATCH_ALLOW_PRIVATE", help="Also fetch URLs on loopback, private or link-local addresses (refused by default).")] = False,
+    timeout: Annotated[float | None, typer.Option("--timeout", min=0.1, help="Seconds allowed for fetching one URL, redirects included (default 60; $PROPWATCH_FETCH_TIMEOUT).")] = None,
+    max_bytes: Annotated[int | None, typer.Option("--max-bytes", help="Refuse input files (and fetched pages) larger than this.")] = None,
+    max_article_chars: Annotated[int | None, typer.Option("--max-article-chars", help="Refuse article texts longer than this (JSONL/CSV records: skipped).")] = None,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Commit every N articles.")] = 500,
 ) -> None:
     """Add articles to the corpus. Stored articles are never changed: the same id with the same
     text is left as is; the same id with another text is a conflict and is not stored. A bad
-    record (JSONL line, CSV row) is named, skipped and counted; the others are stored."""
+    record (JSONL line, CSV row) is named, skipped and counted; the others are stored. URLs are
+    fetched (http and https only; public addresses unless --allow-private) and skipped when
+    already stored; --feed adds the entries of a feed that are not stored yet."""
     from ..ingest import expand_paths, iter_articles
+    from ..ingest.feeds import FeedReport, follow_feed
+    from ..ingest.web import FetchOptions, is_url, url_article_id
 
+    if not paths and not feed:
+        err.print("error: give files, folders or URLs to add, or --feed URL.", markup=False)
+        raise typer.Exit(2)
     settings = settings_or_exit(max_bytes=max_bytes, max_article_chars=max_article_chars)
-    expanded = expand_paths(paths)
+    fetch_options = FetchOptions.from_settings(settings, allow_private=allow_private,
+                                               timeout=timeout)
+    expanded = expand_paths(paths or [])
+    feeds = list(dict.fromkeys(feed or []))
     store = _open(db, create=True)
     failures: list[PropwatchError] = []
-    skipped = 0
-    with store, progress_bar(len(expanded)) as progress:
-        task = progress.add_task("adding", total=len(expanded))
+    reports: list[FeedReport] = []
+    skipped = already = 0
+    added_now: set[str] = set()  # ids read in this run (their batch may not be committed yet)
+
+    def known(article_id: str) -> bool:
+        return article_id in added_now or store.get_article(article_id) is not None
+
+    with store, progress_bar(len(expanded) + len(feeds)) as progress:
+        task = progress.add_task("adding", total=len(expanded) + len(feeds))
 
         def articles() -> Iterator[Article]:
-            nonlocal skipped
-            for _path, result, warnings in iter_articles(expanded, settings=settings,
-                                                         stdin=sys.stdin):
+            nonlocal skipped, already
+            to_read = []
+            for path in expanded:
+                if is_url(path) and known(url_article_id(path)):
+                    already += 1
+                    progress.advance(task)
+                else:
+                    to_read.append(path)
+            for _path, result, warnings in iter_articles(to_read, settings=settings,
+                                                         stdin=sys.stdin,
+                                                         fetch_options=fetch_options):
                 skipped += print_input_notes(warnings)
                 if isinstance(result, PropwatchError):
                     err.print(f"error: {result}", markup=False)
                     failures.append(result)
                 else:
+                    added_now.update(a.id for a in result)
                     yield from result
+                progress.advance(task)
+            for url in feeds:
+                report = FeedReport(url)
+                reports.append(report)
+                for article in follow_feed(url, settings=settings, known=known,
+                                           fetch_options=fetch_options, report=report):
+                    added_now.add(article.id)
+                    yield article
+                for line in report.warnings:
+                    err.print(f"warning: {line}", markup=False)
+                for line in report.failed + ([report.error] if report.error else []):
+                    err.print(f"error: {line}", markup=False)
                 progress.advance(task)
 
         try:
-            run = store.start_run("add", {"paths": list(paths), "db": db})
+            run = store.start_run("add", {"paths": list(paths or []), "db": db,
+                                          **({"feeds": feeds} if feeds else {})})
             result = store.add_articles(articles(), batch_size=batch_size)
             for _id, message in result.conflicts:
                 err.print(f"error: {message}", markup=False)
+            fetched: dict[str, Any] = (
+                {"already_stored_urls": already} if any(map(is_url, expanded)) else {})
+            if reports:
+                fetched["feeds"] = [report.to_dict() for report in reports]
             store.finish_run(run, {**result.to_dict(), "failed_inputs": len(failures),
-                                   "skipped_records": skipped})
+                                   "skipped_records": skipped, **fetched})
         except PropwatchError as exc:
             fail(exc)
+    for report in reports:
+        typer.echo(report.summary())
     typer.echo(f"added {result.added}, unchanged {result.unchanged}, "
                f"conflicts {len(result.conflicts)}"
-               + (f", skipped {skipped} bad records" if skipped else ""))
+               + (f", skipped {skipped} bad records" if skipped else "")
+               + (f", {already} URLs already stored" if already else ""))
     if failures:
         err.print(f"{len(failures)} of {len(expanded)} inputs could not be read.")
-    if failures or result.conflicts or skipped:
+    bad_feeds = [report for report in reports if not report.ok]
+    if failures or result.conflicts or skipped or bad_feeds:
         raise typer.Exit(1)
 
 
@@ -235,11 +285,15 @@ _SHORT_TYPES = {"named_person": "person", "named_organisation": "org", "governme
 
 
 def _rows_by_period(db: str, period: str, as_json: bool,
-                    read: Callable[[Any], list[dict[str, Any]]]) -> list[dict[str, Any]] | None:
-    """The rows ``read(store)`` gives for ``--by PERIOD``; printed as a JSON array and None
-    with ``--json``. A bad period is E402, a store error its own line (exit 1)."""
-    if period not in ("month", "year", "all"):
-        fail(UsageError.make("E402", value=period, option="--by", reason="use month, year or all"))
+                    read: Callable[[Any], list[dict[str, Any]]], *,
+                    periods: tuple[str, ...] = ("month", "year", "all"),
+                    ) -> list[dict[str, Any]] | None:
+    """The rows ``read(store)`` gives for ``--by PERIOD`` (one of ``periods``); printed as a
+    JSON array and None with ``--json``. A bad period is E402, a store error its own line
+    (exit 1)."""
+    if period not in periods:
+        fail(UsageError.make("E402", value=period, option="--by",
+                             reason=f"use {', '.join(periods[:-1])} or {periods[-1]}"))
     with _open(db, create=False) as store:
         try:
             rows = read(store)
@@ -303,6 +357,93 @@ def claims(
                       row["first_published"] or "-",
                       ", ".join(f"{p} {n}" for p, n in row["by_period"].items()),
                       str(row["copied"]), str(row["rewritten"]))
+    out.print(table)
+
+
+_FRAMING_PERIODS = ("day", "week", "month", "year", "all")
+_ROLE_NAMES = {"Protagonist": "hero", "Antagonist": "villain", "Innocent": "victim"}
+
+
+def _cell(value: str) -> Text:
+    """Stored text as a table cell: shown as it is, never read as markup or terminal codes."""
+    from ..render.layers import term_safe
+
+    return Text(term_safe(value))
+
+
+def _counts(counts: dict[str, int], limit: int) -> str:
+    """"label 3, other 1 (+2 more)": the first ``limit`` of ranked counts."""
+    shown = ", ".join(f"{label} {n}" for label, n in list(counts.items())[:limit])
+    return shown + (f" (+{len(counts) - limit} more)" if len(counts) > limit else "")
+
+
+@corpus_app.command()
+def narratives(
+    db: str = _db_option(),
+    period: str = typer.Option("month", "--by", help="day, week, month, year or all: the period of publication each row covers."),
+    subnarratives: bool = typer.Option(False, "--subnarratives", help="Count subnarratives too."),
+    top: int = typer.Option(5, "--top", min=1, help="Show at most this many labels per row (the JSON has all)."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON array."),
+) -> None:
+    """Which narratives each outlet's articles serve over time (needs 'corpus analyze --with
+    narratives'): per outlet and period, the articles analysed, articles per narrative (and
+    subnarrative) and those that serve none (other)."""
+    rows = _rows_by_period(db, period, as_json, lambda store: store.narrative_stats(
+        period=period, subnarratives=subnarratives), periods=_FRAMING_PERIODS)
+    if rows is None:
+        return
+    out = _stdout()
+    if not rows:
+        out.print("no narratives stored: run 'propwatch corpus analyze --with narratives "
+                  f"--db {db}' first", markup=False)
+        return
+    table = Table("outlet", "period", "articles", "narratives", "other", title="narratives")
+    if subnarratives:
+        table.add_column("subnarratives")
+    for row in rows:
+        cells: list[str | Text] = [
+            _cell(row["outlet"] or "(none)"), row["period"] or "undated", str(row["articles"]),
+            _cell(_counts(row["narratives"], top) or "-"), str(row["other"])]
+        if subnarratives:
+            cells.append(_cell(_counts(row["subnarratives"], top) or "-"))
+        table.add_row(*cells)
+    out.print(table)
+
+
+@corpus_app.command()
+def actors(
+    db: str = _db_option(),
+    period: str = typer.Option("month", "--by", help="day, week, month, year or all: the period of publication each row covers."),
+    top: int = typer.Option(5, "--top", min=1, help="At most this many actors per outlet and period."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON array."),
+) -> None:
+    """Which actors each outlet casts as hero (protagonist), villain (antagonist) or victim
+    (innocent) over time (needs 'corpus analyze --with roles'): per outlet and period, the
+    top actors by articles with their casts in each role."""
+    rows = _rows_by_period(db, period, as_json, lambda store: store.actor_stats(
+        period=period, top=top), periods=_FRAMING_PERIODS)
+    if rows is None:
+        return
+    out = _stdout()
+    if not rows:
+        out.print("no actors stored: run 'propwatch corpus analyze --with roles "
+                  f"--db {db}' first", markup=False)
+        return
+    table = Table("outlet", "period", "articles", "actor", "cast as", "hero", "villain",
+                  "victim", title="actors and their roles")
+    for row in rows:
+        where: list[str | Text] = [_cell(row["outlet"] or "(none)"),
+                                   row["period"] or "undated", str(row["articles"])]
+        if not row["actors"]:
+            table.add_row(*where, "-", "", "", "", "")
+        for n, actor in enumerate(row["actors"]):
+            table.add_row(*(where if n == 0 else ["", "", ""]),
+                          _cell(f"{actor['name']} ({actor['articles']})"),
+                          _ROLE_NAMES.get(actor["main_role"] or "", "-"),
+                          *(str(actor[role]) for role in _ROLE_NAMES))
+        if row["actors_total"] > len(row["actors"]):
+            table.add_row("", "", "", f"+{row['actors_total'] - len(row['actors'])} more",
+                          "", "", "", "")
     out.print(table)
 
 

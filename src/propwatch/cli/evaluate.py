@@ -41,7 +41,7 @@ def classify(
 
 
 def evaluate(
-    task: str = typer.Argument("techniques", help="techniques (PTC SI and TC), attributions (PolNeAR, the held-out fold) or matching (CheckThat! claim retrieval; --split 2020-dev, 2020-train, 2021-2a-train or 2021-2a-dev)."),
+    task: str = typer.Argument("techniques", help="techniques (PTC SI and TC), attributions (PolNeAR, the held-out fold), matching (CheckThat! claim retrieval; --split 2020-dev, 2020-train, 2021-2a-train or 2021-2a-dev), narratives (SemEval-2025 subtask 2, 5 folds of English train) or roles (SemEval-2025 subtask 1 entity framing, 5 folds of English train)."),
     data: Optional[str] = typer.Option(None, "--data", help="Folder holding ptc/ or polnear/ (default: PROPWATCH_DATA)."),
     split: str = typer.Option("dev", "--split", help="train or dev."),
     detector: Optional[str] = typer.Option(None, "--detector", "-d"),
@@ -63,12 +63,19 @@ def evaluate(
         else:
             _evaluate_attributions(data, as_json, model_dir=model_dir)
         return
+    if task == "narratives":
+        _evaluate_narratives(data, as_json)
+        return
+    if task == "roles":
+        _evaluate_roles(data, as_json)
+        return
     if task == "matching":
         _evaluate_matching(data, "2020-dev" if split == "dev" else split, as_json)
         return
     if task != "techniques":
         fail(UsageError.make("E402", value=task, option="TASK",
-                              reason="choose techniques, attributions or matching"))
+                              reason="choose techniques, attributions, matching, narratives "
+                                     "or roles"))
     from ..detect import REGISTRY, get_detector
     from ..eval.detectors import evaluate_detector
 
@@ -186,6 +193,57 @@ def _evaluation_dict(result) -> dict:
         "cut_spans": result.cut_spans,
         "seconds": result.seconds,
     }
+
+
+def _evaluate_narratives(data: Optional[str], as_json: bool) -> None:
+    """SemEval-2025 subtask 2 samples F1 on 5 article-disjoint folds of English train."""
+    from ..detect import get_detector
+    from ..eval.narratives import cross_validate, load_dataset
+
+    settings = _settings(data=data)
+    try:
+        dataset = load_dataset(settings.data, get_detector("transformer"))
+    except PropwatchError as exc:
+        fail(exc, 2)
+    figures = cross_validate(dataset, seeds=(13, 7, 21))
+    if as_json:
+        typer.echo(json.dumps(figures, indent=2))
+        return
+    base = figures["baseline_other"]
+    typer.echo(f"narratives: {figures['articles']} English train articles, {figures['folds']} "
+               f"article-disjoint folds dealt with seeds {figures['seeds']} (mean), thresholds "
+               "chosen on the other folds")
+    typer.echo(f"{'samples F1':<40}{'coarse':>8}{'fine':>8}")
+    for name, key, share in (("as measured", "", figures["other_share_train"]),
+                             ("at the dev set's share of Other", "_dev_share",
+                              figures["other_share_dev"])):
+        typer.echo(f"{name + f' ({share:.2f})':<40}{figures['coarse_f1' + key]:>8.4f}"
+                   f"{figures['fine_f1' + key]:>8.4f}")
+        typer.echo(f"{'  every article Other':<40}{base['coarse_f1' + key]:>8.4f}"
+                   f"{base['fine_f1' + key]:>8.4f}")
+
+
+def _evaluate_roles(data: Optional[str], as_json: bool) -> None:
+    """Entity framing by article-disjoint 5-fold CV on SemEval-2025 English train."""
+    from ..eval.roles import evaluate_roles
+
+    settings = _settings(data=data)
+    try:
+        report = evaluate_roles(settings.data)
+    except PropwatchError as exc:
+        fail(exc)
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    table = Table(title=f"Entity framing, {report['data']}: {report['folds']}-fold CV over "
+                        f"{report['articles']} articles, {report['mentions']} mentions "
+                        "(dev-weighted: held-out mentions weighted to 80% Antagonist)")
+    for column in ("system", "exact match", "main-role accuracy", "fine micro F1"):
+        table.add_column(column, justify="left" if column == "system" else "right")
+    for name, row in report["figures"].items():
+        table.add_row(name, f"{row['exact_match']:.3f}", f"{row['main_accuracy']:.3f}",
+                      f"{row['fine_micro_f1']:.3f}")
+    Console().print(table)
 
 
 def _evaluate_matching(data: Optional[str], split: str, as_json: bool) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from ..errors import PropwatchError
 from ..techniques import TECHNIQUES
+from .common import fail
 from .common import settings_or_exit as _settings
 
 
@@ -44,3 +47,27 @@ def components() -> None:
         shown = spec.versioned_name + ("  (default)" if name in defaults else "")
         table.add_row(shown, spec.layer, spec.description)
     Console(highlight=False).print(table)
+
+
+def narratives(
+    taxonomy: Path | None = typer.Option(None, "--taxonomy", help="A taxonomy file to check and list (default: the SemEval-2025 one)."),
+) -> None:
+    """List a narrative taxonomy: each narrative, its subnarratives and their descriptions.
+    A taxonomy is a TOML file of [[label]] tables, each with label, parent ("" for a narrative),
+    description and optional examples; examples/taxonomies/syria.toml is one."""
+    from ..narratives.taxonomy import load_taxonomy
+
+    try:
+        found = load_taxonomy(taxonomy)
+    except PropwatchError as exc:
+        fail(exc, 2)
+    table = Table("label", "description", title=f"{found.title} ({found.name})",
+                  title_justify="left")
+    for narrative in found.narratives:
+        table.add_row(narrative.label, narrative.description)
+        for child in found.children(narrative.label):
+            table.add_row("  " + child.label.removeprefix(narrative.label + ": "),
+                          child.description)
+    Console(highlight=False).print(table)
+    typer.echo(f"{len(found.narratives)} narratives, {len(found.subnarratives)} subnarratives "
+               "(and 'Other' at each level)")

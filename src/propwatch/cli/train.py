@@ -143,3 +143,48 @@ def train_sentence_encoder_command(
     except PropwatchError as exc:
         fail(exc, 2)
     typer.echo(json.dumps(meta, indent=2))
+
+
+@train_app.command("narratives")
+def train_narratives_command(
+    data: Optional[str] = typer.Option(None, "--data", help="Folder holding semeval2025-narratives/ (default: PROPWATCH_DATA)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Artifact folder (default: out/models/narratives; the installed package is never written). Use it with [component.narratives] model_dir = DIR."),
+    seed: int = typer.Option(13, "--seed"),
+) -> None:
+    """Train the narrative heads on SemEval-2025 English train (thresholds from 5-fold held-out
+    probabilities) and calibrate the zero-shot scorer for user taxonomies."""
+    from ..train.narratives import NarrativesConfig, train_narratives
+
+    settings = _settings(data=data)
+    try:
+        meta = train_narratives(settings.data, out or Path("out/models/narratives"),
+                                NarrativesConfig(seed=seed),
+                                log=lambda m: err.print(m, markup=False))
+    except PropwatchError as exc:
+        fail(exc, 2)
+    typer.echo(json.dumps({k: v for k, v in meta.items() if k != "labels"}, indent=2))
+
+
+@train_app.command("roles")
+def train_roles_command(
+    data: Optional[str] = typer.Option(None, "--data", help="Folder holding semeval2025-narratives/ (default: PROPWATCH_DATA)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Artifact folder (default: out/models/roles; the installed package is never written). Use it with [component.roles] model_dir = DIR."),
+    seed: int = typer.Option(13, "--seed", help="Seed of the cross-validation folds."),
+    antagonist_prior: float = typer.Option(0.8, "--antagonist-prior", min=0.0, max=0.99, help="Share of antagonists the model assumes at run time (0: keep English train's 0.64)."),
+    entity_head: bool = typer.Option(True, "--entity-head/--no-entity-head", help="Also distil spaCy's NER into the entity head on the transformer states (a few minutes)."),
+) -> None:
+    """Train the entity-framing role classifier on SemEval-2025 Task 10 English train (numpy
+    only; reads the techniques transformer's states) and report its 5-fold CV figures."""
+    import sys
+
+    from ..train.roles import train_roles
+
+    settings = _settings(data=data)
+    try:
+        meta = train_roles(out or Path("out/models/roles"), data=settings.data, seed=seed,
+                           antagonist_prior=antagonist_prior, entity_head=entity_head,
+                           command="propwatch " + " ".join(sys.argv[1:]),
+                           log=lambda m: err.print(m, markup=False))
+    except PropwatchError as exc:
+        fail(exc, 2)
+    typer.echo(json.dumps(meta, indent=2))

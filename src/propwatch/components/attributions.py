@@ -3,16 +3,23 @@ source resolves to, its type, and the article's sourcing profile as the layer su
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, Mapping
+from typing import Any
 
 from ..attribution.model import AttributionTagger
 from ..attribution.profile import sourcing_profile
-from ..attribution.sources import (RELATIVE_PRONOUNS, antecedent, load_outlets, read_source,
-                                   resolve_speakers)
+from ..attribution.sources import (
+    RELATIVE_PRONOUNS,
+    antecedent,
+    load_outlets,
+    read_source,
+    resolve_speakers,
+)
 from ..doc import Attribution, Document, Layer
 from ..errors import UsageError
 from ..pipeline.component import ComponentSpec, Shared
+from . import encoded, shared_encoder
 
 LAYER = "attributions"
 
@@ -30,23 +37,15 @@ class AttributionsComponent:
         self.outlets = load_outlets(outlets)
         self.encoder = None
         if self.tagger.encoder:
-            from ..detect import get_detector
-
-            self.encoder = get_detector("transformer")
-            if self.encoder.version != self.tagger.encoder:
-                raise UsageError.make(
-                    "E402", value=self.tagger.version, option="[component.attributions] "
-                    "model_dir", reason=f"it was trained on the states of encoder "
-                    f"{self.tagger.encoder}, but {self.encoder.version} is installed; retrain "
-                    "it with 'propwatch train attributions'")
+            self.encoder = shared_encoder("attributions", self.tagger.version,
+                                          self.tagger.encoder)
 
     def __call__(self, doc: Document, shared: Shared) -> Layer:
         article = doc.article
-        encoded = None
+        states = None
         if self.encoder is not None:  # the techniques component's pass, when it ran first
-            encoded = shared.get(("encoded", self.encoder.version),
-                                 lambda: self.encoder.encode(article))
-        found = self.tagger.tag(article, encoded)
+            states = encoded(shared, self.encoder, article)
+        found = self.tagger.tag(article, states)
         readings = resolve_speakers([read_source(_source_text(article.text, a), self.outlets)
                                      for a in found], article.text)
         items = tuple(replace(a, speaker=r.speaker, source_type=r.source_type)

@@ -24,6 +24,7 @@ from ..pipeline.component import Shared
 from ..techniques import LABELS, describe
 from .calibration import calibrate
 from .labels import pick_labels
+from .onnx import open_session
 from .tokens import Sentence, split_sentences, trim
 from .words import merge_overlaps, whole_words
 
@@ -295,21 +296,14 @@ class TransformerDetector:
         model_dir = Path(model_dir) if model_dir else default_model_dir()
         self.model_dir = model_dir
         try:
-            import onnxruntime as ort
-        except ImportError as exc:  # pragma: no cover - both are base dependencies
-            raise ModelError.make("E202", path=model_dir) from exc
-        try:
             self.meta = json.loads((model_dir / "meta.json").read_text(encoding="utf-8"))
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = int(self.meta.get("threads", 2))
-            options.inter_op_num_threads = 1
-            self.session = ort.InferenceSession(str(model_dir / "encoder.onnx"), options,
-                                                providers=["CPUExecutionProvider"])
+            self.session = open_session(model_dir / "encoder.onnx",
+                                        int(self.meta.get("threads", 2)))
             self.tokenizer = load_tokenizer(model_dir / "tokenizer.json")
             with np.load(model_dir / "span_head.npz") as head:
                 self.head_weight, self.head_bias = head["weight"], head["bias"]
             self.decoding = Decoding.from_meta(self.meta, threshold)
-        except (OSError, ValueError, KeyError, RuntimeError, TypeError) as exc:
+        except (OSError, ValueError, KeyError, RuntimeError, TypeError, ImportError) as exc:
             raise ModelError.make("E202", path=model_dir) from exc
         self.threshold = self.decoding.threshold
         self.baseline = BaselineDetector()

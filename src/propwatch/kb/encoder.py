@@ -12,6 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..detect.onnx import open_session
 from ..errors import ModelError
 
 MODEL_DIR = Path(str(resources.files("propwatch").joinpath("models", "sentence")))
@@ -23,15 +24,10 @@ class SentenceEncoder:
     def __init__(self, model_dir: str | Path | None = None) -> None:
         folder = Path(model_dir) if model_dir else MODEL_DIR
         try:
-            import onnxruntime as ort
             from tokenizers import Tokenizer
 
             self.meta = json.loads((folder / "meta.json").read_text("utf-8"))
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = int(self.meta.get("threads", 2))
-            options.inter_op_num_threads = 1
-            self.session = ort.InferenceSession(str(folder / "encoder.onnx"), options,
-                                                providers=["CPUExecutionProvider"])
+            self.session = open_session(folder / "encoder.onnx", int(self.meta.get("threads", 2)))
             self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         except (OSError, ValueError, KeyError, RuntimeError, ImportError) as exc:
             raise ModelError.make("E202", path=folder) from exc

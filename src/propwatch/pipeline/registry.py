@@ -22,6 +22,8 @@ BUILTIN: dict[str, str] = {
     "techniques": "propwatch.components.techniques:SPEC",
     "attributions": "propwatch.components.attributions:SPEC",
     "matches": "propwatch.components.matches:SPEC",
+    "roles": "propwatch.components.roles:SPEC",
+    "narratives": "propwatch.components.narratives:SPEC",
 }
 
 _registered: dict[str, ComponentSpec] = {}

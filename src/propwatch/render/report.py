@@ -65,6 +65,21 @@ def semeval_lines(analysis: Analysis) -> list[str]:
     return [f"{article_id}\t{s.technique}\t{s.start}\t{s.end}" for s in spans]
 
 
+def semeval_narrative_line(analysis: Analysis) -> str:
+    """SemEval-2025 Task 10 subtask 2: ``file<TAB>narratives<TAB>subnarratives``, labels joined
+    by ";", the file name as the task names it (the file the article was read from, else its id
+    with ".txt"). Without a narratives layer the article gets "Other"."""
+    article = analysis.article
+    source = article.source if article.source not in (None, "-") else None
+    name = Path(source).name if source else f"{article.id}.txt"
+    layer = analysis.layer("narratives")
+    items = layer.items if layer is not None else ()
+    coarse = [x.label for x in items if getattr(x, "level", "") == "narrative"] or ["Other"]
+    fine = [x.label for x in items if getattr(x, "level", "") == "subnarrative"] or ["Other"]
+    return "\t".join(re.sub(r"[\t\r\n;]", " ", f) if i == 0 else f
+                     for i, f in enumerate((name, ";".join(coarse), ";".join(fine))))
+
+
 # --------------------------------------------------------------------------- segments
 
 

@@ -11,7 +11,8 @@ articles, so a killed ``add`` keeps what it committed and running it again adds 
 The schema is versioned with ``PRAGMA user_version``; ``MIGRATIONS[n]`` (``store.schema``)
 takes version ``n`` to ``n + 1`` inside one transaction. Findings of every layer live in two
 generic tables (``layers``, ``layer_records``), so a new layer needs no migration.
-Knowledge bases of known claims live beside them (``store.knowledge``, mixed into ``Store``).
+Knowledge bases of known claims live beside them (``store.knowledge``, mixed into ``Store``);
+``store.framing`` adds the narratives and actors figures per outlet and period.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from .common import chunks as _chunks
 from .common import fts_query
 from .common import marks as _marks
 from .common import now as _now
+from .framing import FramingStats
 from .knowledge import ImportResult, KnowledgeBases
 from .schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -77,7 +79,7 @@ class AddResult:
                 "conflicts": len(self.conflicts)}
 
 
-class Store(KnowledgeBases):
+class Store(KnowledgeBases, FramingStats):
     """A propwatch corpus in SQLite. ``Store(path)`` creates the file unless ``create=False``.
 
     Use as a context manager or call ``close()``. Raises ``StoreError`` E601 (not a

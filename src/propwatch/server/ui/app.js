@@ -17,7 +17,7 @@
 
   const state = {
     analyze: null,         // {analysis, body: () => request init, note}
-    draft: { text: "", title: "", outlet: "", published: "", attributions: false, kbs: [] },
+    draft: { text: "", title: "", outlet: "", published: "", attributions: false, framing: false, kbs: [] },
     file: null,            // File chosen on the analyze page
     articles: new Map(),   // id -> Promise<analysis>
     stats: null,           // {at, promise}
@@ -233,21 +233,33 @@
       && typeof x.start === "number" && typeof x.end === "number" && isFinite(x.start) && isFinite(x.end);
   }
 
+  /** What the spans of a record are called in the text's tooltips: an actor's mentions by its
+   * name and the role each gives it, a narrative label's evidence by the label; else null. */
+  function recordName(item) {
+    if (typeof item.name === "string" && Array.isArray(item.mentions)) {
+      return (sp) => item.name + ": " + String(sp.main_role || item.main_role || "");
+    }
+    if (typeof item.label === "string" && item.label) { return () => item.label; }
+    return null;
+  }
+
   /** Every span of a layer: its items when kind is "span", else the spans inside its records. */
   function layerSpans(name, layer) {
     const items = Array.isArray(layer && layer.items) ? layer.items : [];
     const found = [];
-    const take = (x) => { if (isSpanLike(x)) { found.push(x); } };
+    const take = (x, named) => { if (isSpanLike(x)) { found.push([x, named]); } };
     for (const item of items) {
-      if (layer.kind === "span" || isSpanLike(item)) { take(item); continue; }
+      if (layer.kind === "span" || isSpanLike(item)) { take(item, null); continue; }
       if (!item || typeof item !== "object") { continue; }
+      const named = recordName(item);
       for (const v of Object.values(item)) {
-        if (Array.isArray(v)) { v.forEach(take); } else { take(v); }
+        if (Array.isArray(v)) { v.forEach((x) => take(x, named)); } else { take(v, named); }
       }
     }
-    return found.map((sp) => ({
+    return found.map(([sp, named]) => ({
       start: sp.start, end: sp.end,
-      label: sp.label != null && sp.label !== "" ? String(sp.label) : String(name),
+      label: sp.label != null && sp.label !== "" ? String(sp.label)
+        : named ? named(sp) : String(name),
       score: typeof sp.score === "number" && isFinite(sp.score) ? sp.score : null,
       reason: sp.reason ? String(sp.reason) : "",
       text: sp.text != null ? String(sp.text) : null,
@@ -263,6 +275,15 @@
     outlet: "news outlet", anonymous: "anonymous", none: "no source" };
 
   const CLAIM_MATCH = "claim_match";  // the kind of the matches layer's items (known claims)
+  const NARRATIVE = "narrative";      // the kind of the narratives layer's items (taxonomy labels)
+  const ACTOR = "actor";              // the kind of the roles layer's items (actors and roles)
+  // as in propwatch/render/roles.py: each main role, what a reader calls it, and why
+  const MAIN_ROLES = ["Protagonist", "Antagonist", "Innocent"];
+  const ROLE_NAMES = { Protagonist: "hero", Antagonist: "villain", Innocent: "victim" };
+  const ROLE_HINTS = { Protagonist: "cast as the hero: a guardian, martyr or peacemaker",
+    Antagonist: "cast as the villain: an instigator, conspirator or aggressor",
+    Innocent: "cast as the victim: exploited, scapegoated or forgotten" };
+  const OTHER = "Other";  // the taxonomy's label for an article that serves none of its narratives
 
   /** One role of an attribution record: its fragments (a list, or one span), valid ones only. */
   function fragments(v) { return (Array.isArray(v) ? v : v ? [v] : []).filter((f) => isSpanLike(f) && f.end > f.start); }
@@ -281,7 +302,8 @@
     for (const r of ly.records) {
       if (!r || typeof r !== "object") { continue; }
       if (ly.kind === "attribution") { for (const role of ROLES) { fragments(r[role]).forEach(keep); } }
-      if (ly.kind === CLAIM_MATCH) { fragments(r.evidence).forEach(keep); }
+      if (ly.kind === CLAIM_MATCH || ly.kind === NARRATIVE) { fragments(r.evidence).forEach(keep); }
+      if (ly.kind === ACTOR) { fragments(r.mentions).forEach(keep); }
     }
     if (ly.kind === "attribution") { for (const c of unattributedClaims(ly.summary)) { seen.set(c[0] + " " + c[1], c); } }
     return [...seen.values()];
@@ -792,6 +814,101 @@
       ];
     }
 
+    /** The narratives layer as "Narratives", best first: each narrative with its score (pressing
+     * it marks the sentences that carry it), its best evidence, and its subnarratives nested
+     * under it; "Other" when the article serves none (as render/narratives.py). */
+    function narrativesPanel(ly, hid, lab, toggle) {
+      const num = (x) => (typeof x === "number" && isFinite(x) ? x : 0);
+      const isOther = (l) => String(l).trim().toLowerCase() === OTHER.toLowerCase();
+      const recs = ly.records.filter((r) => r && typeof r === "object" && typeof r.label === "string" && !isOther(r.label));
+      const branches = new Map();
+      const branch = (name) => { if (!branches.has(name)) { branches.set(name, { name, head: null, subs: [] }); } return branches.get(name); };
+      const parentOf = (label) => { const k = label.lastIndexOf(": "); const head = k > 0 ? label.slice(0, k) : ""; return head.includes(": ") ? head : ""; };
+      for (const r of recs) { if (r.level !== "subnarrative") { branch(r.label).head = r; } }
+      for (const r of recs) {
+        if (r.level !== "subnarrative") { continue; }
+        const parent = (typeof r.parent === "string" && r.parent) || parentOf(r.label) || OTHER;
+        branch(isOther(parent) ? OTHER : parent).subs.push(r);
+      }
+      const best = (b) => (b.head ? num(b.head.score) : Math.max(0, ...b.subs.map((r) => num(r.score))));
+      const tree = [...branches.values()].sort((x, y) => (best(y) - best(x)) || x.name.localeCompare(y.name));
+      const evidence = (r) => (r ? fragments(r.evidence).filter((f) => toU(f.end) > toU(f.start)) : []);
+      const ranges = (rs) => rs.flatMap((r) => evidence(r).map((f) => ({ role: "narrative", a: f.start, b: f.end })));
+      const pct = (x) => Math.round(num(x) * 100) + "%";
+      const quotes = (r) => {
+        const ev = evidence(r);
+        if (!ev.length) { return null; }
+        return [h("ol", { class: "evidence" }, ev.slice(0, 3).map((f) => h("li", null, h("q", { text: excerpt(text.slice(toU(f.start), toU(f.end)), 140) }),
+          typeof f.score === "number" ? h("span", { class: "lab", text: " " + pct(f.score) }) : null))),
+        ev.length > 3 ? h("p", { class: "lab", text: "and " + fmtInt(ev.length - 3) + " more" }) : null];
+      };
+      const short = (r, parent) => (r.label.startsWith(parent + ": ") && r.label.length > parent.length + 2 ? r.label.slice(parent.length + 2) : r.label);
+      const items = tree.map((b) => {
+        const subs = b.subs.slice().sort((x, y) => num(y.score) - num(x.score)).map((r) => h("li", { class: "subnarrative", "data-label": r.label },
+          pointer("sub", ly.k, ranges([r]), h("b", { text: short(r, b.name) }), " ", h("span", { class: "score", text: pct(r.score) })),
+          r.description ? h("p", { class: "desc", text: String(r.description) }) : null, quotes(r)));
+        return h("li", { class: "narrative", "data-label": b.name },
+          pointer("narr", ly.k, ranges(b.head ? [b.head] : b.subs), h("b", { text: b.name }), " ",
+            b.head ? h("span", { class: "score", title: "probability that the article serves this narrative", text: pct(b.head.score) })
+              : h("span", { class: "lab", text: "(via subnarratives)" })),
+          b.head && b.head.description ? h("p", { class: "desc", text: String(b.head.description) }) : null,
+          quotes(b.head),
+          subs.length ? h("ol", { class: "subnarratives" }, subs) : null);
+      });
+      const taxonomy = ly.summary.taxonomy != null ? String(ly.summary.taxonomy) : "";
+      return [
+        h("h2", { id: hid }, h("span", { class: "lname", text: "Narratives" }), " ", h("span", { class: "lcount", text: "(" + fmtInt(tree.length) + ")" })),
+        lab,
+        taxonomy ? h("p", { class: "lfacts", text: "taxonomy: " + taxonomy }) : null,
+        toggle,
+        items.length ? [h("p", { class: "hl-legend" }, "Press a narrative to mark the sentences that carry it: ", h("span", { class: "hl-narrative", text: "evidence" })),
+          h("ol", { class: "narratives" }, items)]
+          : h("p", { class: "other" }, h("b", { text: OTHER }), ": the article serves none of the taxonomy's narratives."),
+      ];
+    }
+
+    /** The roles layer as "Actors", most mentioned first: each actor with its main role (hero,
+     * villain, victim), fine roles and mentions; pressing it marks every mention, coloured by
+     * the role each gives it (as render/roles.py). */
+    function actorsPanel(ly, hid, lab, toggle) {
+      const num = (x) => (typeof x === "number" && isFinite(x) ? x : 0);
+      const roleClass = (r) => (MAIN_ROLES.includes(r) ? r.toLowerCase() : "mention");
+      const roleName = (r) => (ROLE_NAMES[r] ? ROLE_NAMES[r] + " (" + r.toLowerCase() + ")" : String(r));
+      const plural2 = (n, word) => fmtInt(n) + " " + (n === 1 ? word : word === "hero" ? "heroes" : word + "s");
+      const actors = ly.records.filter((r) => r && typeof r === "object" && typeof r.name === "string")
+        .map((r) => ({ r, mentions: fragments(r.mentions).filter((m) => toU(m.end) > toU(m.start)) }))
+        .sort((x, y) => (y.mentions.length - x.mentions.length) || (num(y.r.score) - num(x.r.score)) || x.r.name.localeCompare(y.r.name));
+      const counts = new Map();
+      actors.forEach(({ r }) => counts.set(String(r.main_role), (counts.get(String(r.main_role)) || 0) + 1));
+      const order = [...MAIN_ROLES.filter((r) => counts.has(r)), ...[...counts.keys()].filter((r) => !MAIN_ROLES.includes(r)).sort()];
+      const countLine = order.map((r) => plural2(counts.get(r), ROLE_NAMES[r] || r.toLowerCase())).join(", ");
+      const flat = (x) => String(x).replace(/\s+/g, " ").trim();
+      const items = actors.map(({ r, mentions }) => {
+        const main = String(r.main_role || "");
+        const fine = Array.isArray(r.fine_roles) ? r.fine_roles.map(String) : [];
+        const marks = mentions.slice().sort((x, y) => (x.start - y.start) || (x.end - y.end))
+          .map((m) => ({ role: roleClass(MAIN_ROLES.includes(m.main_role) ? m.main_role : main), a: m.start, b: m.end }));
+        const also = [...new Set(mentions.map((m) => flat(text.slice(toU(m.start), toU(m.end)))))].filter((w) => w && w !== flat(r.name)).sort();
+        return h("li", { class: "actor", "data-role": roleClass(main) },
+          pointer("who", ly.k, marks, h("b", { text: r.name }), " ",
+            h("span", { class: "role role-" + roleClass(main), title: ROLE_HINTS[main] || main, text: roleName(main) }), " ",
+            h("span", { class: "scount", text: plural(mentions.length, "mention") })),
+          h("p", { class: "fine" }, (fine.length ? fine.join(", ") + " · " : "") + String(r.entity_type || "other") + " · ",
+            h("span", { class: "score", title: "probability of this role", text: Math.round(num(r.score) * 100) + "%" }),
+            also.length ? " · also “" + excerpt(also.join(", "), 80) + "”" : ""));
+      });
+      return [
+        h("h2", { id: hid }, h("span", { class: "lname", text: "Actors" }), " ", h("span", { class: "lcount", text: "(" + fmtInt(actors.length) + ")" })),
+        lab,
+        countLine ? h("p", { class: "lfacts", text: countLine }) : null,
+        toggle,
+        items.length ? [h("p", { class: "hl-legend" }, "Press an actor to mark its mentions in the text, by the role each gives it: ",
+          MAIN_ROLES.flatMap((r, n) => [n ? " " : null, h("span", { class: "hl-" + r.toLowerCase(), text: ROLE_NAMES[r] })])),
+        h("ul", { class: "actors" }, items)]
+          : h("p", { class: "none", text: "No actors found." }),
+      ];
+    }
+
     const layerSections = layers.map((ly) => {
       const hid = "pw-ly-" + ly.k;
       const box = h("input", { type: "checkbox", checked: true, "data-layer": ly.name, "aria-controls": "pw-text" });
@@ -804,8 +921,9 @@
       });
       const toggle = h("label", { class: "lytoggle" }, box, h("i", { class: "lsw", "aria-hidden": "true" }), "Show in text");
       const lab = h("p", { class: "lab" }, h("code", { text: ly.component }), ly.version ? [" · ", h("code", { text: ly.version })] : null);
-      if (ly.kind === "attribution" || ly.kind === CLAIM_MATCH) {
-        append(section, (ly.kind === CLAIM_MATCH ? knownClaims : whoSaysWhat)(ly, hid, lab, toggle));
+      const panels = { attribution: whoSaysWhat, [CLAIM_MATCH]: knownClaims, [NARRATIVE]: narrativesPanel, [ACTOR]: actorsPanel };
+      if (Object.prototype.hasOwnProperty.call(panels, ly.kind)) {
+        append(section, panels[ly.kind](ly, hid, lab, toggle));
         return section;
       }
       const facts = Object.entries(ly.summary).filter(([, v]) => typeof v === "number" || typeof v === "string" || typeof v === "boolean");
@@ -1066,6 +1184,8 @@
     const clearFile = h("button", { type: "button", class: "linkbtn", hidden: true, text: "Remove file" });
     const who = h("input", { type: "checkbox", id: "pw-with-attributions", name: "with", value: "attributions", checked: d.attributions });
     who.addEventListener("change", () => { d.attributions = who.checked; });
+    const framing = h("input", { type: "checkbox", id: "pw-with-framing", name: "with", value: "narratives", checked: !!d.framing });
+    framing.addEventListener("change", () => { d.framing = framing.checked; });
     // knowledge bases of known claims, when the server's store has some (GET /api/kb)
     const kbRow = h("fieldset", { class: "kbpick", id: "pw-kbs", hidden: true },
       h("legend", { text: "Also find known claims from:" }));
@@ -1107,7 +1227,8 @@
       h("div", { class: "row" },
         h("span", { class: "filebox" }, h("label", { for: "pw-file", text: "…or upload a file (.txt, .html, .jsonl):" }), file, clearFile),
         h("span", { class: "grow" }),
-        h("label", { class: "check", for: "pw-with-attributions" }, who, " Also show who says what (sources, quotes)"), btn),
+        h("label", { class: "check", for: "pw-with-attributions" }, who, " Also show who says what (sources, quotes)"),
+        h("label", { class: "check", for: "pw-with-framing" }, framing, " Narratives and actors (hero, villain, victim)"), btn),
       h("div", { class: "row" }, fileInfo));
 
     form.addEventListener("submit", async (e) => {
@@ -1132,6 +1253,7 @@
         let records = 1;
         const params = new URLSearchParams();
         if (who.checked) { params.append("with", "attributions"); }
+        if (framing.checked) { params.append("with", "narratives"); params.append("with", "roles"); }
         kbBoxes.filter((b) => b.checked).forEach((b) => params.append("kb", b.value));
         const query = params.toString() ? "?" + params.toString() : "";
         let analysis = await api("/api/analyze" + query, { method: "POST", ...body(),
