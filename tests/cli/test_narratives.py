@@ -70,3 +70,14 @@ def test_evaluate_narratives_without_data_names_the_fix(tmp_path, monkeypatch):
     monkeypatch.delenv("PROPWATCH_DATA", raising=False)
     result = run("evaluate", "narratives", "--data", tmp_path)
     assert result.exit_code == 2 and "E306" in result.output
+
+
+def test_corpus_analyze_with_a_taxonomy_then_narratives_per_outlet(tmp_path):
+    db = tmp_path / "news.db"
+    assert run("corpus", "add", ARTICLES, "--db", db).exit_code == 0
+    result = run("corpus", "analyze", "--taxonomy", SYRIA, "--db", db)
+    assert result.exit_code == 0, result.output
+    rows = json.loads(run("corpus", "narratives", "--db", db, "--by", "all", "--json").output)
+    counted = {label: n for row in rows for label, n in row["narratives"].items()}
+    assert counted.get("Staged attacks") == 1
+    assert sum(row["other"] for row in rows) == 1  # the harbour festival

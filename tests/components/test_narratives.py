@@ -36,6 +36,8 @@ def zero_shot():
 def test_user_taxonomy_labels_the_staged_attack_story_with_evidence(zero_shot):
     layer = zero_shot(Document(article_from_text(STAGED, id="staged")), Shared())
     assert layer.summary["mode"] == "zero-shot" and layer.summary["taxonomy"] == "syria-war"
+    # the version names the taxonomy and its content: edited taxonomies never mix in a store
+    assert zero_shot.version.startswith("zero-shot:syria-war@")
     labels = {x.label: x for x in layer.items}
     assert "Staged attacks" in labels and not layer.summary["other"]
     staged = labels["Staged attacks"]

@@ -63,6 +63,14 @@ def test_bad_taxonomy_names_the_file_and_the_problem(tmp_path, text, reason):
     assert str(path) in str(caught.value) and reason in str(caught.value)
 
 
+def test_digest_changes_with_any_description(tmp_path):
+    text = EXAMPLE.read_text("utf-8")
+    edited = tmp_path / "syria.toml"
+    edited.write_text(text.replace("chemical ones above all", "chemical ones first"), "utf-8")
+    assert load_taxonomy(edited).digest != load_taxonomy(EXAMPLE).digest
+    assert load_taxonomy(EXAMPLE).digest == load_taxonomy(EXAMPLE).digest
+
+
 def test_missing_taxonomy_file(tmp_path):
     with pytest.raises(UsageError, match="cannot read it"):
         load_taxonomy(tmp_path / "absent.toml")

@@ -20,7 +20,8 @@ from ..doc import Article
 from ..errors import PropwatchError, StoreError, UsageError
 from ..store import Store
 from .common import (err, fail, pipeline_settings, with_knowledge_bases, print_input_notes, progress_bar,
-                     replaced_at_end, settings_or_exit, with_option, without_option)
+                     replaced_at_end, settings_or_exit, with_option, with_taxonomy,
+                     without_option)
 
 DEFAULT_DB = "propwatch.db"
 
@@ -480,6 +481,7 @@ def analyze(
     without: Optional[List[str]] = without_option(),
     rerun: bool = typer.Option(False, "--rerun", help="Analyse every article anew, also those already analysed (needed to change components or versions)."),
     kb: Optional[List[str]] = typer.Option(None, "--kb", help="Also find the known claims of this knowledge base (in the same --db; repeat for several)."),
+    taxonomy: Optional[Path] = typer.Option(None, "--taxonomy", help="Label narratives with this taxonomy file: adds the narratives layer (see 'propwatch narratives')."),
 ) -> None:
     """Run the pipeline (technique detection by default) over the stored articles and save
     each layer it writes. It resumes: articles these components (same versions) already
@@ -488,6 +490,8 @@ def analyze(
 
     settings = with_knowledge_bases(
         pipeline_settings(settings_or_exit(detector=detector), with_, without), kb, db)
+    if taxonomy is not None:
+        settings = with_taxonomy(settings, taxonomy)
     if not Path(db).exists():
         _open(db, create=False)  # names the missing file and exits
     try:

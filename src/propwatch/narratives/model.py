@@ -133,7 +133,7 @@ class DescriptionScorer:
         self.slope, self.intercept = float(calibration["slope"]), float(calibration["intercept"])
         self.thresholds = {NARRATIVE: float(calibration["narrative"]),
                            SUBNARRATIVE: float(calibration["subnarrative"])}
-        self.version = f"zero-shot+{encoder.version}"
+        self.version = f"zero-shot:{taxonomy.name}@{taxonomy.digest}+{encoder.version}"
 
     def passages(self, article: Article, sentences: Sequence[tuple[int, int]]) -> list[Passage]:
         vectors = self.encoder.encode([article.text[s:e] for s, e in sentences])

@@ -17,6 +17,8 @@ the file lists them.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -52,6 +54,14 @@ class Taxonomy:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_label", {x.label: x for x in self.labels})
+
+    @property
+    def digest(self) -> str:
+        """A short hash of every label, parent, description and example: what a zero-shot
+        layer's version names, so results of an edited taxonomy are not mixed with older ones."""
+        text = json.dumps([[x.label, x.parent, x.description, list(x.examples)]
+                           for x in self.labels], ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
 
     def get(self, label: str) -> TaxonomyLabel | None:
         return self._by_label.get(label)  # type: ignore[attr-defined]
