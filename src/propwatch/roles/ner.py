@@ -132,6 +132,117 @@ def decode(text: str, tokens: TokenStates, probs: np.ndarray) -> list[tuple[int,
     return out
 
 
+#: a capitalised word of a name ("Helmets", "Al-Sham", "U.S.", "McConnell")
+_CAP_WORD = re.compile(r"[A-Z][\w’'.&]*(?:-\w[\w’'.&]*)*")
+#: a lower-case name particle glued to a capitalised part: "al-Sham", "bin-Salman"
+_GLUED = re.compile(r"(?:al|el|ad|ash|as|an|ar|at|az|ibn|bin|bint|abu|abd|ul)-[A-Z][\w’'.&]*"
+                    r"(?:-\w[\w’'.&]*)*")
+#: lower-case words inside a name, between two capitalised parts: "Ministry of Defence",
+#: "Organization for the Prohibition...", "bin Salman", "von der Leyen", "de Gaulle"
+_PARTICLES = ("of the", "for the", "of", "for", "bin", "ibn", "al", "el", "von der", "von",
+              "van der", "van den", "van", "der", "de la", "de", "del", "da", "di", "du", "la",
+              "le")
+_GAP = re.compile(r"[ \t]+(?:(?:" + "|".join(p.replace(" ", r"[ \t]+") for p in _PARTICLES)
+                  + r")[ \t]+)?")
+_GAP_BACK = re.compile(r"(?:[ \t]+(?:" + "|".join(p.replace(" ", r"[ \t]+")
+                                                  for p in _PARTICLES) + r"))?[ \t]+$")
+#: capitalised words that never continue a name: function words, days
+_NOT_NAME_WORDS = frozenset(
+    ["The", "A", "An", "This", "That", "These", "Those", "He", "She", "It", "They", "We", "I", "You", "His", "Her", "Its", "Their", "Our", "And", "Or", "But", "In", "On", "Of", "For", "To", "As", "At", "By", "With", "From", "Mr", "Mrs", "Ms", "If", "When", "While", "After", "Before", "However", "Then", "So", "Yet", "Also", "Meanwhile", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"])
+#: titles no name is widened over: not a person's back ("Deputy UN Ambassador Vladimir
+#: Safronkov" stays "Vladimir Safronkov"), nor any forward ("Russian" + "President")
+_TITLE_WORDS = frozenset(
+    ["President", "Vice", "Prime", "Minister", "Deputy", "Ambassador", "General", "Gen", "Major", "Maj", "Colonel", "Col", "Mayor", "Governor", "Senator", "Sen", "Chancellor", "Secretary", "Spokesman", "Spokeswoman", "Mr", "Mrs", "Ms", "Dr", "King", "Queen", "Pope", "Lieutenant", "Lt", "Admiral", "Commander", "Sir", "Lord", "Rep", "Representative", "Judge", "Justice", "Chief", "Director", "Professor", "Prof"])
+_TITLE_LINE_SHARE = 0.7
+_TITLE_LINE_CHARS = 160
+
+
+def repair(text: str, entities: Sequence[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Entities widened so none starts or ends inside a capitalised multi-word name: over
+    adjacent capitalised words, glued particles ("al-Sham") and particles between two
+    capitalised parts ("Ministry of Defence"), never across punctuation, quotes or a line
+    break, never past a possessive, and not on title-case lines (headlines) where every word
+    is capitalised. Entities that then overlap become one, labelled as the longer one was."""
+    out: list[tuple[int, int, str, int]] = []
+    for start, end, label in sorted(entities):
+        if end <= start:
+            continue
+        size = end - start
+        if not _title_line(text, start):
+            start, end = _widen(text, start, end)
+        label = "ORG" if label == "NORP" and " " in text[start:end].strip() else label
+        if out and start < out[-1][1]:
+            a, b, kept, kept_size = out[-1]
+            out[-1] = (a, max(b, end), kept if kept_size >= size else label,
+                       max(kept_size, size))
+            continue
+        out.append((start, end, label, size))
+    return [(a, b, label) for a, b, label, _ in out]
+
+
+def _name_word(word: str) -> bool:
+    return bool(word) and word.rstrip(".") not in _NOT_NAME_WORDS
+
+
+def _widen(text: str, start: int, end: int) -> tuple[int, int]:
+    while not text[start:end].endswith(("'s", "’s", "'", "’", ".")):
+        gap = _GAP.match(text, end)
+        if not gap:
+            break
+        word = _CAP_WORD.match(text, gap.end()) or _GLUED.match(text, gap.end())
+        if (not word or not _name_word(word.group()) or _inside(text, word.end())
+                or word.group() in _TITLE_WORDS):
+            break  # "Russian" + "President Vladimir Putin": a title starts another name
+        end = word.end()
+        if text[end - 1] == "." and "." not in text[word.start():end - 1]:
+            end -= 1  # "Ministry." ends its sentence: the full stop is not the name's
+    while start > 0:
+        gap = _GAP_BACK.search(text, max(0, start - 40), start)
+        if not gap or gap.end() != start:
+            break
+        before = text[max(0, gap.start() - 60):gap.start()]
+        word = re.search(r"(?:^|(?<=[\s(\[\"“]))([A-Z][\w’'.&]*(?:-\w[\w’'.&]*)*)$", before)
+        if (not word or not _name_word(word.group(1))
+                or word.group(1).endswith(("'s", "’s", "."))
+                or word.group(1) in _TITLE_WORDS
+                or _sentence_start(text, gap.start() - len(word.group(1)))):
+            break  # "Accusing Damascus": a capital at a sentence start says nothing
+        start = gap.start() - len(word.group(1))
+    return start, end
+
+
+def sentence_start(text: str, at: int) -> bool:
+    """Whether the word at ``at`` starts its sentence or line."""
+    before = text[max(0, at - 4):at]
+    return at == 0 or "\n" in before or bool(re.search(r"[.!?:][\"”’')]*\s+[\"“‘(]?$", before))
+
+
+_sentence_start = sentence_start
+
+
+def lower_elsewhere(text: str, word: str) -> bool:
+    """Whether ``word`` is written in lower case within a sentence of ``text`` (a common
+    word; a lower-case form in a link or a hashtag does not count)."""
+    lower = word.lower()
+    return lower != word and re.search(r"[a-z,;][ \t]+" + re.escape(lower) + r"(?![\w/-])",
+                                       text) is not None
+
+
+
+def _inside(text: str, at: int) -> bool:
+    return at < len(text) and (text[at].isalnum() or text[at] == "-")
+
+
+def _title_line(text: str, at: int) -> bool:
+    """Whether the line around ``at`` is set in title case (a headline)."""
+    lo = text.rfind("\n", 0, at) + 1
+    hi = text.find("\n", at)
+    line = text[lo:hi if hi >= 0 else len(text)]
+    words = [w for w in line.split() if len(w) > 3]
+    caps = sum(w[:1].isupper() for w in words)
+    return len(line) <= _TITLE_LINE_CHARS and len(words) >= 4 and caps >= _TITLE_LINE_SHARE * len(words)
+
+
 class EntityHead:
     """The trained head (``ner.npz``: scaler, weights, bias) and its decoding."""
 
@@ -149,7 +260,7 @@ class EntityHead:
         logits = ((features(text, tokens) - self.mean) / self.scale) @ self.weight.T + self.bias
         logits -= logits.max(1, keepdims=True)
         probs = np.exp(logits)
-        return decode(text, tokens, probs / probs.sum(1, keepdims=True))
+        return repair(text, decode(text, tokens, probs / probs.sum(1, keepdims=True)))
 
 
 def fit_head(rows: np.ndarray, tags: np.ndarray, kept_o: float, l2: float = 1e-3,
