@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..doc import Article
 from ..errors import UsageError
 from ..pipeline.component import Shared
+
+
+def check_settings(component: str, config: Mapping[str, Any], known: Sequence[str]) -> None:
+    """E401 naming the first unknown setting of ``[component.NAME]`` and the known ones."""
+    unknown = set(config) - set(known)
+    if unknown:
+        raise UsageError.make("E401", path=f"[component.{component}]",
+                              reason=f"unknown setting '{min(unknown)}' (known: "
+                                     f"{', '.join(known)})")
 
 
 def shared_encoder(component: str, model: str, trained_on: str) -> Any:

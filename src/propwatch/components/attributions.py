@@ -17,9 +17,8 @@ from ..attribution.sources import (
     resolve_speakers,
 )
 from ..doc import Attribution, Document, Layer
-from ..errors import UsageError
 from ..pipeline.component import ComponentSpec, Shared
-from . import encoded, shared_encoder
+from . import check_settings, encoded, shared_encoder
 
 LAYER = "attributions"
 
@@ -64,11 +63,7 @@ def _source_text(text: str, item: Attribution) -> str:
 
 
 def _build(config: Mapping[str, Any]) -> AttributionsComponent:
-    unknown = set(config) - {"model_dir", "outlets"}
-    if unknown:
-        raise UsageError.make("E401", path="[component.attributions]",
-                              reason=f"unknown setting '{sorted(unknown)[0]}' (known: "
-                                     "model_dir, outlets)")
+    check_settings("attributions", config, ("model_dir", "outlets"))
     return AttributionsComponent(model_dir=config.get("model_dir"), outlets=config.get("outlets"))
 
 

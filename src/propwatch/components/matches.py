@@ -18,6 +18,7 @@ from ..kb.loading import load_index
 from ..kb.matcher import ClaimMatcher, Unit
 from ..kb.rerank import Reranker
 from ..pipeline.component import ComponentSpec, Shared
+from . import check_settings
 
 LAYER = "matches"
 RECHECK_SECONDS = 5.0  # how often an article's analysis looks for a newer knowledge base
@@ -95,11 +96,7 @@ def _versions(store, kbs) -> dict[str, int]:
 
 
 def _build(config: Mapping[str, Any]) -> MatchesComponent:
-    unknown = set(config) - {"kb", "db", "threshold", "top"}
-    if unknown:
-        raise UsageError.make("E401", path="[component.matches]",
-                              reason=f"unknown setting '{min(unknown)}' (known: kb, db, "
-                                     "threshold, top)")
+    check_settings("matches", config, ("kb", "db", "threshold", "top"))
     kb, db = config.get("kb"), config.get("db")
     if not kb or not db:
         raise UsageError.make("E402", value=kb or db or "(none)", option="[component.matches]",

@@ -22,7 +22,7 @@ from ..narratives.model import (
 )
 from ..narratives.taxonomy import OTHER, load_taxonomy
 from ..pipeline.component import ComponentSpec, Shared
-from . import encoded, shared_encoder
+from . import check_settings, encoded, shared_encoder
 
 LAYER = "narratives"
 SETTINGS = ("taxonomy", "model_dir", "threshold", "evidence")
@@ -88,11 +88,7 @@ class NarrativesComponent:
 
 
 def _build(config: Mapping[str, Any]) -> NarrativesComponent:
-    unknown = set(config) - set(SETTINGS)
-    if unknown:
-        raise UsageError.make("E401", path="[component.narratives]",
-                              reason=f"unknown setting '{min(unknown)}' (known: "
-                                     f"{', '.join(SETTINGS)})")
+    check_settings("narratives", config, SETTINGS)
     return NarrativesComponent(taxonomy=config.get("taxonomy"), model_dir=config.get("model_dir"),
                                threshold=config.get("threshold"),
                                evidence=int(config.get("evidence", 3)))

@@ -12,7 +12,7 @@ from ..errors import UsageError
 from ..pipeline.component import ComponentSpec, Shared
 from ..roles import RoleTagger, role_summary
 from ..roles.entities import METHODS
-from . import encoded, shared_encoder
+from . import check_settings, encoded, shared_encoder
 
 LAYER = "roles"
 SETTINGS = ("model_dir", "aliases", "second_threshold", "ner")
@@ -48,11 +48,7 @@ class RolesComponent:
 
 
 def _build(config: Mapping[str, Any]) -> RolesComponent:
-    unknown = set(config) - set(SETTINGS)
-    if unknown:
-        raise UsageError.make("E401", path="[component.roles]",
-                              reason=f"unknown setting '{min(unknown)}' (known: "
-                                     f"{', '.join(SETTINGS)})")
+    check_settings("roles", config, SETTINGS)
     threshold = config.get("second_threshold")
     return RolesComponent(model_dir=config.get("model_dir"), aliases=config.get("aliases"),
                           second_threshold=None if threshold is None else float(threshold),

@@ -7,8 +7,8 @@ from typing import Any, Mapping
 from ..detect import get_detector
 from ..detect.words import whole_word_spans
 from ..doc import TECHNIQUES, Document, Layer, technique_layer
-from ..errors import UsageError
 from ..pipeline.component import ComponentSpec, Shared
+from . import check_settings
 
 
 class TechniquesComponent:
@@ -32,11 +32,7 @@ class TechniquesComponent:
 
 
 def _build(config: Mapping[str, Any]) -> TechniquesComponent:
-    unknown = set(config) - {"detector", "threshold", "model_dir"}
-    if unknown:
-        raise UsageError.make("E401", path="[component.techniques]",
-                              reason=f"unknown setting '{sorted(unknown)[0]}' (known: detector, "
-                                     "threshold, model_dir)")
+    check_settings("techniques", config, ("detector", "threshold", "model_dir"))
     return TechniquesComponent(detector=config.get("detector"), threshold=config.get("threshold"),
                                model_dir=config.get("model_dir"))
 
