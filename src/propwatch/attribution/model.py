@@ -9,7 +9,7 @@ import threading
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -48,20 +48,56 @@ class Projection:
 def token_states(paragraph_list: Sequence[Paragraph], windows, hidden) -> list[np.ndarray]:
     """For each paragraph, the encoder state of each token's first subword (zeros where the
     encoder saw no subword: boilerplate, or text it skipped)."""
+    return list(iter_token_states(paragraph_list, windows, hidden))
+
+
+def iter_token_states(paragraph_list: Sequence[Paragraph], windows, hidden
+                      ) -> Iterator[np.ndarray]:
+    """:func:`token_states` a paragraph at a time. States a long article spilled to disk
+    (``hidden.spilled``) are read a window at a time, never all at once."""
+    if getattr(hidden, "spilled", False):
+        yield from _spilled_token_states(paragraph_list, windows, hidden)
+        return
+    yield from _token_states(paragraph_list, windows, hidden)
+
+
+def _spilled_token_states(paragraph_list: Sequence[Paragraph], windows, hidden
+                          ) -> Iterator[np.ndarray]:
+    starts = np.concatenate([np.asarray(w.starts, dtype=np.int64) for w in windows]) \
+        if windows else np.zeros(0, np.int64)
+    first_row = np.cumsum([0, *(len(w.starts) for w in windows)])
+    width = hidden.width or 0
+    order = np.argsort(starts, kind="stable")
+    starts = starts[order]
+    cache: dict[int, np.ndarray] = {}
+    for paragraph in paragraph_list:
+        at = np.searchsorted(starts, [t.start for t in paragraph.tokens], side="left")
+        rows = np.zeros((len(paragraph.tokens), width), np.float32)
+        for k, (token, i) in enumerate(zip(paragraph.tokens, at)):
+            if i < len(starts) and starts[i] < token.end:
+                flat = int(order[i])
+                w = int(np.searchsorted(first_row, flat, side="right")) - 1
+                if w not in cache:
+                    if len(cache) > 4:  # paragraphs follow the text: keep the last few windows
+                        cache.pop(next(iter(cache)))
+                    cache[w] = hidden[w]
+                rows[k] = cache[w][flat - first_row[w]]
+        yield rows
+
+
+def _token_states(paragraph_list: Sequence[Paragraph], windows, hidden) -> Iterator[np.ndarray]:
     starts = np.fromiter((s for w in windows for s, _ in w.offsets), dtype=np.int64)
     width = hidden[0].shape[1] if hidden else 0
     states = np.concatenate(hidden) if hidden else np.zeros((0, width), np.float32)
     order = np.argsort(starts, kind="stable")
     starts, states = starts[order], states[order]
-    out = []
     for paragraph in paragraph_list:
         at = np.searchsorted(starts, [t.start for t in paragraph.tokens], side="left")
         rows = np.zeros((len(paragraph.tokens), width), np.float32)
         for k, (token, i) in enumerate(zip(paragraph.tokens, at)):
             if i < len(starts) and starts[i] < token.end:
                 rows[k] = states[i]
-        out.append(rows)
-    return out
+        yield rows
 
 
 class AttributionTagger:
@@ -91,19 +127,26 @@ class AttributionTagger:
     def features(self, article: Article, encoded=None) -> list[tuple[Paragraph, list[dict]]]:
         """Each paragraph of the article's content with its tokens' features; ``encoded`` (the
         techniques encoder's pass) is needed when the model reads encoder states."""
+        return list(self.iter_features(article, encoded))
+
+    def iter_features(self, article: Article, encoded=None
+                      ) -> Iterator[tuple[Paragraph, list[dict]]]:
+        """:meth:`features` a paragraph at a time: a long article's feature rows (a dict per
+        token) and full-width states are never all in memory."""
         found = paragraphs(article.text, article.content_ranges())
-        states = [None] * len(found)
+        states: Iterator[Any] = iter([None] * len(found))
         if self.projection is not None:
             if encoded is None:
                 raise ValueError("this attribution model reads encoder states: pass encoded")
-            states = [self.projection(s) for s in token_states(found, encoded.windows,
-                                                               encoded.hidden)]
-        return [(p, token_features(p, self.cues, h)) for p, h in zip(found, states)]
+            states = (self.projection(s) for s in iter_token_states(found, encoded.windows,
+                                                                    encoded.hidden))
+        for p, h in zip(found, states):
+            yield p, token_features(p, self.cues, h)
 
     def tag(self, article: Article, encoded=None) -> list[Attribution]:
         """The article's attributions, in text order, each scored by its least sure token."""
         out: list[Attribution] = []
-        for paragraph, rows in self.features(article, encoded):
+        for paragraph, rows in self.iter_features(article, encoded):
             with self._lock:
                 tags, scores = self._decode(rows)
             found = trimmed(article.text, fragments(paragraph.tokens, tags, scores))

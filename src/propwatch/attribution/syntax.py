@@ -24,6 +24,8 @@ _CLIMB = {"xcomp", "conj", "advcl", "ccomp", "relcl", "acl", "pcomp", "prep"}
 _PASSIVE = re.compile(r"\b(?:is|was|were|are|been|be|being)\s+(?:\w+ly\s+)?\w+(?:ed|en)\b",
                       re.IGNORECASE)
 _RAISING = re.compile(r"\b(?:seem|seems|seemed|appear|appears|appeared)\b", re.IGNORECASE)
+PARSE_CHUNK = 256  # sentences parsed together (their parses are dropped after each group)
+SENTENCE_REACH = 20_000  # characters either side of a cue where its sentence is looked for
 
 
 def speakerless_cue(text: str, item: Attribution) -> bool:
@@ -38,9 +40,12 @@ def speakerless_cue(text: str, item: Attribution) -> bool:
 def _sentence(text: str, cue: Span) -> tuple[int, int]:
     """The sentence (or sentences) around the cue, as ``detect.tokens.split_sentences`` cuts
     its line: the parse needs the cue's clause and its subject, not the paragraph."""
-    line_start = text.rfind("\n", 0, cue.start) + 1
-    line_end = text.find("\n", cue.end)
-    line_end = len(text) if line_end < 0 else line_end
+    # the line, read at most SENTENCE_REACH characters either side of the cue: a text without
+    # newlines would otherwise be split whole for every cue (and parsed past spaCy's limit)
+    reach_from = max(0, cue.start - SENTENCE_REACH)
+    line_start = max(reach_from, text.rfind("\n", reach_from, cue.start) + 1)
+    line_end = text.find("\n", cue.end, cue.end + SENTENCE_REACH)
+    line_end = min(len(text), cue.end + SENTENCE_REACH) if line_end < 0 else line_end
     around = [s for s in split_sentences(text, [(line_start, line_end)])
               if s.start < cue.end and cue.start < s.end]
     return (around[0].start, around[-1].end) if around else (line_start, line_end)
@@ -62,13 +67,19 @@ class SubjectParser:
                    if not a.source and not m}
         if not wanting:
             return out
-        sentences = sorted(set(wanting.values()))
-        parsed = dict(zip(sentences, self._spacy.pipe(text[s:e] for s, e in sentences)))
+        by_sentence: dict[tuple[int, int], list[int]] = {}
         for i, sentence in wanting.items():
-            item = out[i]
-            found = _cue_subject(parsed[sentence], sentence[0], item.cue[0])
-            if found and not any(found.overlaps(part) for part in (*item.content, *item.cue)):
-                out[i] = replace(item, source=(found,))
+            by_sentence.setdefault(sentence, []).append(i)
+        sentences = sorted(by_sentence)
+        for lo in range(0, len(sentences), PARSE_CHUNK):  # a long article's parses never pile up
+            chunk = sentences[lo:lo + PARSE_CHUNK]
+            for sentence, doc in zip(chunk, self._spacy.pipe(text[s:e] for s, e in chunk)):
+                for i in by_sentence[sentence]:
+                    item = out[i]
+                    found = _cue_subject(doc, sentence[0], item.cue[0])
+                    if found and not any(found.overlaps(part)
+                                         for part in (*item.content, *item.cue)):
+                        out[i] = replace(item, source=(found,))
         return out
 
 

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 import pycrfsuite
@@ -19,8 +19,8 @@ from ..doc import Article, Span
 from ..errors import ModelError
 from ..pipeline.component import Shared
 from ..techniques import describe
-from .features import (STOPWORDS, ArticleContext, article_context, sentence_features,
-                       span_features, token_features)
+from .features import (STOPWORDS, ArticleContext, SiblingIndex, article_context,
+                       sentence_features, span_features, token_features)
 from .linear import LinearModel
 from .calibration import calibrate
 from .labels import pick_labels
@@ -31,6 +31,8 @@ NAME = "baseline"
 VERSION = "baseline-crf-v1"
 INSIDE = "I"
 REPETITION_FEATURES = ("occ=", "before=", "cfreq=")  # see features.span_features
+SENTENCE_CHUNK = 2000  # sentences whose feature rows are scored together
+SPAN_CHUNK = 500  # spans whose feature rows are scored together
 
 
 def default_model_dir() -> Path:
@@ -87,19 +89,31 @@ class BaselineDetector:
     # ------------------------------------------------------------ span identification
     def tag(self, article: Article, ctx: ArticleContext | None = None) -> list[TaggedSentence]:
         """Per-token probabilities of lying inside a span, sentence by sentence."""
+        return list(self.iter_tag(article, ctx))
+
+    def sentence_scores(self, ctx: ArticleContext, chunk: int = SENTENCE_CHUNK) -> np.ndarray:
+        """The sentence scorer's P(propaganda) of each sentence, ``chunk`` sentences at a time
+        (a long article's feature rows are never all in memory)."""
+        scores = np.zeros(len(ctx.sentences))
+        for lo in range(0, len(ctx.sentences), chunk):
+            rows = [sentence_features(ctx.sentences[i], i, ctx)
+                    for i in range(lo, min(lo + chunk, len(ctx.sentences)))]
+            scores[lo:lo + len(rows)] = self.sentence_model.predict_proba(rows)[:, 1]
+        return scores
+
+    def iter_tag(self, article: Article, ctx: ArticleContext | None = None
+                 ) -> Iterator[TaggedSentence]:
+        """:meth:`tag` one sentence at a time (a long article's are never all kept)."""
         ctx = ctx or article_context(article)
         if not ctx.sentences:
-            return []
-        sentence_rows = [sentence_features(s, i, ctx) for i, s in enumerate(ctx.sentences)]
-        sentence_scores = self.sentence_model.predict_proba(sentence_rows)[:, 1]
-        tagged = []
+            return
+        sentence_scores = self.sentence_scores(ctx)
         for i, sentence in enumerate(ctx.sentences):
             rows = token_features(sentence, i, sentence_scores, ctx)
             self.tagger.set(pycrfsuite.ItemSequence(rows))
             inside = np.array([self.tagger.marginal(INSIDE, j) for j in range(len(rows))])
-            tagged.append(TaggedSentence(sentence.start, sentence.end,
-                                         [(t.start, t.end) for t in sentence.tokens], inside))
-        return tagged
+            yield TaggedSentence(sentence.start, sentence.end,
+                                 [(t.start, t.end) for t in sentence.tokens], inside)
 
     def find_spans(self, article: Article, ctx: ArticleContext | None = None
                    ) -> list[tuple[int, int, float]]:
@@ -118,18 +132,27 @@ class BaselineDetector:
 
     # ------------------------------------------------------------ technique classification
     def rank_techniques(self, article: Article, spans: Sequence[tuple[int, int]],
-                        ctx: ArticleContext | None = None, *, repetition: bool = True
+                        ctx: ArticleContext | None = None, *, repetition: bool = True,
+                        keep_rows: bool = True, chunk: int = SPAN_CHUNK
                         ) -> tuple[np.ndarray, list[dict]]:
-        """Technique probabilities for each given span (rows follow ``spans``);
-        ``repetition=False`` leaves out the article-level repetition features (ablation)."""
+        """Technique probabilities for each given span (rows follow ``spans``) and the
+        feature rows (``keep_rows=False``: none kept; a long article's spans are scored
+        ``chunk`` at a time); ``repetition=False`` leaves out the article-level repetition
+        features (ablation)."""
         ctx = ctx or article_context(article)
-        rows = [span_features(ctx, s, e, spans) for s, e in spans]
-        if not repetition:
-            rows = [{k: v for k, v in row.items() if not k.startswith(REPETITION_FEATURES)}
-                    for row in rows]
-        if not rows:
-            return np.zeros((0, len(self.technique_model.classes))), rows
-        return self.technique_model.predict_proba(rows), rows
+        spans = list(spans)
+        siblings = SiblingIndex(spans)
+        probs = np.zeros((len(spans), len(self.technique_model.classes)))
+        kept: list[dict] = []
+        for lo in range(0, len(spans), chunk):
+            rows = [span_features(ctx, s, e, siblings) for s, e in spans[lo:lo + chunk]]
+            if not repetition:
+                rows = [{k: v for k, v in row.items() if not k.startswith(REPETITION_FEATURES)}
+                        for row in rows]
+            probs[lo:lo + len(rows)] = self.technique_model.predict_proba(rows)
+            if keep_rows:
+                kept += rows
+        return probs, kept
 
     def classify(self, article: Article, spans: Sequence[tuple[int, int]]) -> list[str]:
         """One technique per given span; a span given twice gets its two likeliest techniques."""

@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import re
+import sys
+from array import array
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterator, Sequence, overload
 
 from ..doc import Article
-from .tokens import Sentence, Token, split_sentences, tokenize
+from .tokens import Sentence, Token, first_tokens, iter_sentences, last_tokens, tokenize
 
 STOPWORDS = frozenset(
     "a an the and or but if of to in on at by for with from as is are was were be been being "
@@ -19,7 +23,9 @@ STOPWORDS = frozenset(
 )
 OPEN_QUOTES = {"“", "‘", "«"}
 CLOSE_QUOTES = {"”", "’", "»"}
-
+# How far back (and ahead) article-level repetition looks for a span's phrase, in characters:
+# all of any normal article; a bounded cost per span in a long one (time linear in length).
+REPETITION_REACH = 200_000
 
 
 def _bucket(value: float, edges: Sequence[float]) -> str:
@@ -47,26 +53,67 @@ def shape(word: str) -> str:
     return "x"
 
 
+class Sentences(Sequence[Sentence]):
+    """An article's sentences kept as their (start, end) only, and tokenized again when read:
+    a long article's tokens (over 100 bytes each as objects) are never all in memory. The
+    tokens of ``[start, end)`` are the ones :func:`~.tokens.split_sentences` gave."""
+
+    def __init__(self, text: str, starts: Sequence[int], ends: Sequence[int]) -> None:
+        self.text, self.starts, self.ends = text, starts, ends
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    @overload
+    def __getitem__(self, index: int) -> Sentence: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Sentence]: ...
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        start, end = self.starts[index], self.ends[index]
+        return Sentence(start, end, tuple(tokenize(self.text, start, end)))
+
+    def __iter__(self) -> Iterator[Sentence]:
+        for start, end in zip(self.starts, self.ends):
+            yield Sentence(start, end, tuple(tokenize(self.text, start, end)))
+
+
 @dataclass(frozen=True)
 class ArticleContext:
     """What the features need to know about the whole article, computed once."""
 
     text: str
     lower: str
-    sentences: list[Sentence]
+    sentences: Sequence[Sentence]
     word_counts: Counter
     trigram_counts: Counter
     first_line_end: int
+    newlines: Sequence[int] | None = None  # where the text's newlines are, sorted
 
 
 def article_context(article: Article) -> ArticleContext:
+    """Sentences, word and trigram counts, read in one pass over the article's sentences."""
     text = article.text
-    sentences = split_sentences(text, article.content_ranges())
-    words = [t.text.lower() for s in sentences for t in s.tokens if t.text[0].isalnum()]
-    trigrams = Counter(zip(words, words[1:], words[2:]))
+    starts, ends = array("q"), array("q")
+    words: Counter = Counter()
+    trigrams: Counter = Counter()
+    last: list[str] = []  # the two words before the sentence: trigrams run across sentences
+    for sentence in iter_sentences(text, article.content_ranges()):
+        starts.append(sentence.start)
+        ends.append(sentence.end)
+        # interned: every trigram that holds a word holds one string of it
+        mine = [sys.intern(t.text.lower()) for t in sentence.tokens if t.text[0].isalnum()]
+        words.update(mine)
+        run = last + mine
+        trigrams.update(zip(run, run[1:], run[2:]))
+        last = run[-2:]
     first_line_end = text.find("\n")
-    return ArticleContext(text, text.lower(), sentences, Counter(words), trigrams,
-                          len(text) if first_line_end < 0 else first_line_end)
+    return ArticleContext(text, text.lower(), Sentences(text, starts, ends), words, trigrams,
+                          len(text) if first_line_end < 0 else first_line_end,
+                          array("q", (m.start() for m in re.finditer("\n", text))))
 
 
 def quote_mask(tokens: Sequence[Token]) -> list[bool]:
@@ -172,10 +219,31 @@ def token_features(sentence: Sentence, position: int, sentence_scores: Sequence[
 # ---------------------------------------------------------------- spans
 
 
+class SiblingIndex:
+    """The spans given for one article, sorted, to count those equal to or overlapping a span
+    by bisection (a scan of every sibling for every span was quadratic)."""
+
+    def __init__(self, spans: Sequence[tuple[int, int]]) -> None:
+        pairs = sorted((int(s), int(e)) for s, e in spans)
+        self.starts = [s for s, _ in pairs]
+        self.ends = [e for _, e in pairs]
+        self.longest = max((e - s for s, e in pairs), default=0)
+        self.exact = Counter(pairs)
+
+    def same(self, start: int, end: int) -> int:
+        return self.exact[(start, end)]
+
+    def overlapping(self, start: int, end: int) -> int:
+        """How many spans ``(s, e)`` have ``s < end and start < e`` (itself included)."""
+        lo = bisect_right(self.starts, start - max(self.longest, 0))
+        hi = bisect_left(self.starts, end)
+        return sum(1 for j in range(lo, hi) if self.ends[j] > start)
+
+
 def span_features(ctx: ArticleContext, start: int, end: int,
-                  siblings: Sequence[tuple[int, int]]) -> dict[str, float]:
+                  siblings: Sequence[tuple[int, int]] | SiblingIndex) -> dict[str, float]:
     """Features of the span ``[start, end)`` for the technique classifier. ``siblings`` are all
-    spans given for this article (the TC template, or the tagger's spans)."""
+    spans given for this article (the TC template, or the tagger's spans), or their index."""
     text = ctx.text
     tokens = tokenize(text, start, end)
     words = [t.text.lower() for t in tokens] or [text[start:end].lower()]
@@ -192,9 +260,13 @@ def span_features(ctx: ArticleContext, start: int, end: int,
         for j in range(len(padded) - k + 1):
             f[f"c{k}={padded[j:j + k]}"] = 0.3
     f[f"ntok={_bucket(len(words), (1, 2, 3, 5, 8, 12, 20, 35))}"] = 1.0
-    # Repetition: how often the phrase (or its content words) occurs in the whole article.
-    occurrences = ctx.lower.count(lower_span) if lower_span.strip() else 1
-    before = ctx.lower.count(lower_span, 0, start) if lower_span.strip() else 0
+    # Repetition: how often the phrase (or its content words) occurs in the article (within
+    # REPETITION_REACH characters of the span: all of a normal article).
+    reach_from = max(0, start - REPETITION_REACH)
+    reach_to = (len(ctx.lower) if end + REPETITION_REACH >= len(text)
+                else end + REPETITION_REACH)
+    occurrences = ctx.lower.count(lower_span, reach_from, reach_to) if lower_span.strip() else 1
+    before = ctx.lower.count(lower_span, reach_from, start) if lower_span.strip() else 0
     f[f"occ={_bucket(occurrences, (1, 2, 3, 5))}"] = 1.0
     f[f"before={_bucket(before, (0, 1, 2))}"] = 1.0
     content = [w for w in words if w not in STOPWORDS and w[0].isalnum()]
@@ -202,10 +274,16 @@ def span_features(ctx: ArticleContext, start: int, end: int,
         mean_freq = sum(ctx.word_counts[w] for w in content) / len(content)
         f[f"cfreq={_bucket(mean_freq, (1, 2, 3, 5, 10))}"] = 1.0
     # Context: the line around the span, and the words just outside it.
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    line_end = len(text) if line_end < 0 else line_end
-    for t in tokenize(text, line_start, start)[-6:] + tokenize(text, end, line_end)[:6]:
+    if ctx.newlines is not None:  # bisection: a scan to the line's ends was quadratic
+        k = bisect_left(ctx.newlines, start) - 1
+        line_start = ctx.newlines[k] + 1 if k >= 0 else 0
+        k = bisect_left(ctx.newlines, end)
+        line_end = ctx.newlines[k] if k < len(ctx.newlines) else len(text)
+    else:
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", end)
+        line_end = len(text) if line_end < 0 else line_end
+    for t in last_tokens(text, line_start, start, 6) + first_tokens(text, end, line_end, 6):
         f[f"ctx={t.text.lower()}"] = 0.5
     left = tokenize(text, max(line_start, start - 40), start)
     right = tokenize(text, end, min(line_end, end + 40))
@@ -222,8 +300,9 @@ def span_features(ctx: ArticleContext, start: int, end: int,
             f[f"has{mark}"] = 1.0
     if line_start == start and line_end == end:
         f["whole_line"] = 1.0
-    same = sum(1 for s, e in siblings if s == start and e == end)
-    overlapping = sum(1 for s, e in siblings if s < end and start < e) - same
+    index = siblings if isinstance(siblings, SiblingIndex) else SiblingIndex(siblings)
+    same = index.same(start, end)
+    overlapping = index.overlapping(start, end) - same
     if same > 1:
         f["shared_span"] = 1.0
     if overlapping:

@@ -15,7 +15,6 @@ when read on their own, so a reader can check why it was given.
 
 from __future__ import annotations
 
-import bisect
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -61,7 +60,10 @@ def pooled(states: np.ndarray) -> np.ndarray:
 def encoder_passages(article: Article, encoded, sentences: Sequence[tuple[int, int]]
                      ) -> tuple[np.ndarray, list[Passage]]:
     """The article's pooled features and each sentence's, from the techniques encoder's
-    ``Encoded`` states (subwords are assigned to the sentence holding their start)."""
+    ``Encoded`` states (subwords are assigned to the sentence holding their start). States a
+    long article spilled to disk are pooled window by window, never read back whole."""
+    if getattr(encoded.hidden, "spilled", False):
+        return _streamed_passages(encoded, sentences)
     states = [h for h in encoded.hidden if len(h)]
     if not states:
         return np.zeros(0, np.float32), []
@@ -69,13 +71,49 @@ def encoder_passages(article: Article, encoded, sentences: Sequence[tuple[int, i
     starts = np.concatenate([np.array([o[0] for o in w.offsets]) for w, h in
                              zip(encoded.windows, encoded.hidden) if len(h)])
     bounds = [s for s, _ in sentences]
-    owner = np.array([bisect.bisect_right(bounds, int(s)) - 1 for s in starts])
+    owner = np.searchsorted(np.asarray(bounds, dtype=np.int64), starts, side="right") - 1
+    # each sentence's rows, in their order (a mask per sentence was quadratic in length)
+    order = np.argsort(owner, kind="stable")
+    owners = owner[order]
     passages = []
     for i, (start, end) in enumerate(sentences):
-        mine = every[owner == i]
-        if len(mine):
-            passages.append(Passage(start, end, pooled(mine)))
+        lo, hi = np.searchsorted(owners, [i, i + 1], side="left")
+        if hi > lo:
+            passages.append(Passage(start, end, pooled(every[order[lo:hi]])))
     return pooled(every), passages
+
+
+def _streamed_passages(encoded, sentences: Sequence[tuple[int, int]]
+                       ) -> tuple[np.ndarray, list[Passage]]:
+    """:func:`encoder_passages` one window at a time: the article's mean and max as running
+    ones, and each sentence pooled once its last subword has been read."""
+    bounds = np.asarray([s for s, _ in sentences], dtype=np.int64)
+    total, peak, rows = None, None, 0
+    pending: dict[int, list[np.ndarray]] = {}
+    passages = []
+
+    def finish(below: int) -> None:
+        for i in sorted(k for k in pending if k < below):
+            blocks = pending.pop(i)
+            if i >= 0:
+                passages.append(Passage(*sentences[i], pooled(np.concatenate(blocks))))
+
+    for window, hidden in zip(encoded.windows, encoded.hidden):
+        if not len(hidden):
+            continue
+        hidden = np.asarray(hidden, dtype=np.float32)
+        owner = np.searchsorted(bounds, window.starts.astype(np.int64), side="right") - 1
+        finish(int(owner.min()))
+        for i in np.unique(owner).tolist():
+            pending.setdefault(i, []).append(hidden[owner == i])
+        total = hidden.sum(0, dtype=np.float64) + (0.0 if total is None else total)
+        peak = hidden.max(0) if peak is None else np.maximum(peak, hidden.max(0))
+        rows += len(hidden)
+    finish(len(sentences) + 1)
+    if total is None:
+        return np.zeros(0, np.float32), []
+    passages.sort(key=lambda p: p.start)
+    return np.concatenate([total / rows, peak]).astype(np.float32), passages
 
 
 class NarrativeClassifier:

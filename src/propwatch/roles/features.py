@@ -22,20 +22,59 @@ from ..doc import Article
 #: the parts of a mention's feature vector, in order; meta.json names those a model uses
 PARTS = ("mention", "sentence", "context", "name", "article", "scalars")
 CONTEXT = 12  # subwords either side of a mention that make up its near context
+CHUNK_ROWS = 8192  # rows of spilled states read at once
 N_SCALARS = 4
+
+
+class SpilledRows:
+    """A long article's states, spilled to disk by the encoder (``HiddenStates``), read as
+    one (n, h) array would be, but only the rows asked for, a window at a time."""
+
+    def __init__(self, hidden) -> None:
+        self.hidden = hidden
+        self.first = np.cumsum([0, *hidden.sizes])  # the flat index of each window's row 0
+        self.shape = (int(self.first[-1]), int(hidden.width or 384))
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, key) -> np.ndarray:
+        if isinstance(key, slice):
+            key = np.arange(*key.indices(len(self)))
+        rows = np.asarray(key, dtype=np.int64).reshape(-1)
+        out = np.zeros((len(rows), self.shape[1]), np.float32)
+        windows = np.searchsorted(self.first, rows, side="right") - 1
+        for w in np.unique(windows).tolist():
+            mine = windows == w
+            out[mine] = self.hidden[w][rows[mine] - self.first[w]]
+        return out
+
+    def mean_all(self) -> np.ndarray:
+        """The mean of every row, read a window at a time."""
+        total = np.zeros(self.shape[1], np.float64)
+        for block in self.hidden:
+            total += block.sum(0, dtype=np.float64)
+        return (total / max(1, len(self))).astype(np.float32)
 
 
 @dataclass(frozen=True)
 class TokenStates:
     """An article's subword states flattened over windows, with character offsets, sorted."""
 
-    states: np.ndarray  # (n, h)
+    states: np.ndarray  # (n, h); a SpilledRows for a long article's states on disk
     starts: np.ndarray  # (n,) character start of each subword
     ends: np.ndarray  # (n,) character end
 
     @staticmethod
     def of(encoded) -> TokenStates:
         """From a ``detect.transformer.Encoded`` (windows and hidden states)."""
+        if getattr(encoded.hidden, "spilled", False):  # never read back whole
+            windows = encoded.windows
+            starts = (np.concatenate([np.asarray(w.starts, np.int64) for w in windows])
+                      if windows else np.zeros(0, np.int64))
+            ends = (np.concatenate([np.asarray(w.ends, np.int64) for w in windows])
+                    if windows else np.zeros(0, np.int64))
+            return TokenStates(SpilledRows(encoded.hidden), starts, ends)  # type: ignore[arg-type]
         hidden = list(encoded.hidden)
         width = hidden[0].shape[1] if hidden else 384
         states = (np.concatenate(hidden).astype(np.float32) if hidden
@@ -59,6 +98,13 @@ class TokenStates:
         lo, hi = max(0, lo), min(len(self.states), hi)
         if hi <= lo:
             return np.zeros(self.width, np.float32)
+        if isinstance(self.states, SpilledRows) and hi - lo > CHUNK_ROWS:
+            if lo == 0 and hi == len(self.states):
+                return self.states.mean_all()
+            total = np.zeros(self.width, np.float64)
+            for a in range(lo, hi, CHUNK_ROWS):
+                total += self.states[a:min(hi, a + CHUNK_ROWS)].sum(0, dtype=np.float64)
+            return (total / (hi - lo)).astype(np.float32)
         return self.states[lo:hi].mean(0)
 
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .features import TokenStates
+from .features import CHUNK_ROWS, SpilledRows, TokenStates
 
 #: spaCy labels the head tags, and the actor type each becomes
 LABELS = ("PERSON", "ORG", "GPE", "NORP", "LOC")
@@ -80,6 +80,24 @@ def features(text: str, tokens: TokenStates) -> np.ndarray:
     shape = shape_features(text, tokens)
     return np.hstack([tokens.states, _shifted(tokens.states, 1), _shifted(tokens.states, -1),
                       shape, _shifted(shape, 1), _shifted(shape, -1)])
+
+
+def _around(rows: np.ndarray, at: int, count: int, _by: int, first: bool, last: bool
+            ) -> np.ndarray:
+    """For rows ``at .. at+count`` of ``rows``: each row, the one before it and the one after
+    it (zeros before the article's first row and after its last), as :func:`features`
+    stacks them."""
+    own = rows[at:at + count]
+    before = np.zeros_like(own)
+    after = np.zeros_like(own)
+    if count:
+        before[1:] = own[:-1]
+        if not first:
+            before[0] = rows[at - 1]
+        after[:-1] = own[1:]
+        if not last:
+            after[-1] = rows[at + count]
+    return np.hstack([own, before, after])
 
 
 def _shifted(rows: np.ndarray, by: int) -> np.ndarray:
@@ -257,10 +275,34 @@ class EntityHead:
         """Entities ``(start, end, label)`` of the subwords in ``tokens``."""
         if not len(tokens.starts):
             return []
-        logits = ((features(text, tokens) - self.mean) / self.scale) @ self.weight.T + self.bias
+        if isinstance(tokens.states, SpilledRows):
+            logits = self._spilled_logits(text, tokens)
+        else:
+            logits = ((features(text, tokens) - self.mean) / self.scale) @ self.weight.T \
+                + self.bias
         logits -= logits.max(1, keepdims=True)
         probs = np.exp(logits)
         return repair(text, decode(text, tokens, probs / probs.sum(1, keepdims=True)))
+
+    def _spilled_logits(self, text: str, tokens: TokenStates, chunk: int = CHUNK_ROWS
+                        ) -> np.ndarray:
+        """The logits of :meth:`entities` for states spilled to disk: the features of
+        ``chunk`` subwords at a time (with one row either side for the shifted parts)."""
+        shape = shape_features(text, tokens)
+        n = len(shape)
+        out = None
+        for lo in range(0, n, chunk):
+            hi = min(n, lo + chunk)
+            a, b = max(0, lo - 1), min(n, hi + 1)
+            states, shapes = tokens.states[a:b], shape[a:b]
+            at = lo - a  # rows lo..hi of the article are rows at..at+hi-lo here
+            rows = np.hstack([_around(states, at, hi - lo, 1, lo == 0, hi == n),
+                              _around(shapes, at, hi - lo, 1, lo == 0, hi == n)])
+            logits = ((rows - self.mean) / self.scale) @ self.weight.T + self.bias
+            if out is None:
+                out = np.zeros((n, logits.shape[1]), logits.dtype)
+            out[lo:hi] = logits
+        return out
 
 
 def fit_head(rows: np.ndarray, tags: np.ndarray, kept_o: float, l2: float = 1e-3,
