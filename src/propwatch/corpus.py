@@ -4,9 +4,10 @@ compose the stages (ingest -> store -> engine -> store); the engine decides wher
 from __future__ import annotations
 
 import time
+import zlib
 from contextlib import suppress
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Sequence
 
 from .config import Settings, load_settings
 from .doc import TECHNIQUES, Article
@@ -15,6 +16,7 @@ from .errors import PropwatchError, StoreError
 from .ingest import iter_articles
 from .pipeline import Pipeline
 from .reuse import ReuseOptions, ReuseResult
+from .reuse.incremental import StoredReuse, update_reuse
 from .store import Store
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -23,62 +25,197 @@ if TYPE_CHECKING:  # pragma: no cover
 
 @dataclass
 class ReuseRun:
-    """What ``reuse_corpus`` did: the result, the articles it looked at, and what went wrong."""
+    """What ``reuse_corpus`` did: the result, the articles it looked at, and what went wrong.
+    With a store, ``mode`` says how the run went (``full``, ``incremental``, ``unchanged``)
+    and ``notes`` why a full run was needed."""
 
     result: ReuseResult
-    articles: dict[str, Article]
+    articles: Mapping[str, Article]
     failures: list[tuple[str, PropwatchError]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     run_id: int | None = None
+    mode: str = "full"
+    notes: list[str] = field(default_factory=list)
+
+
+class StoredArticles(Mapping[str, Article]):
+    """The articles of a store, read on first use (an incremental run reads only new ones)."""
+
+    def __init__(self, db: str) -> None:
+        self._db = db
+        self._loaded: dict[str, Article] | None = None
+
+    def _all(self) -> dict[str, Article]:
+        if self._loaded is None:
+            with Store(self._db, create=False) as store:
+                self._loaded = {a.id: a for a in store.iter_articles()}
+        return self._loaded
+
+    def __getitem__(self, key: str) -> Article:
+        return self._all()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+class CompactArticles(Mapping[str, Article]):
+    """Articles held with their texts as compressed UTF-8 (a fifth of a ``str`` that holds
+    curly quotes), made into ``Article`` objects when read: a mapping by id, and with
+    ``as_sequence()`` a sequence in insertion order. Reuse without a store reads each one once to fingerprint, then those of
+    candidate pairs again, so only the compact copies stay in memory."""
+
+    def __init__(self) -> None:
+        self._rows: list[tuple] = []
+        self._index: dict[str, int] = {}
+
+    def add(self, article: Article) -> None:
+        self._index[article.id] = len(self._rows)
+        self._rows.append((article.id, zlib.compress(article.text.encode("utf-8",
+                                                                         "surrogatepass"), 1),
+                           article.title, article.outlet, article.url, article.published,
+                           article.source, article.boilerplate))
+
+    def text_hash(self, article_id: str) -> int:
+        return hash(self._rows[self._index[article_id]][1])
+
+    def sorted(self) -> "CompactArticles":
+        """A copy ordered by id."""
+        ordered = CompactArticles()
+        ordered._rows = sorted(self._rows, key=lambda row: row[0])
+        ordered._index = {row[0]: i for i, row in enumerate(ordered._rows)}
+        return ordered
+
+    def _article(self, row: tuple) -> Article:
+        aid, text, title, outlet, url, published, source, boilerplate = row
+        return Article(id=aid, text=zlib.decompress(text).decode("utf-8", "surrogatepass"),
+                       title=title,
+                       outlet=outlet, url=url, published=published, source=source,
+                       boilerplate=boilerplate)
+
+    def __getitem__(self, key: str) -> Article:
+        return self._article(self._rows[self._index[key]])
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._index
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def as_sequence(self) -> Sequence[Article]:
+        """The articles in insertion order, each made when read."""
+        return _ArticleSequence(self)
+
+
+class _ArticleSequence(Sequence[Article]):
+    def __init__(self, articles: CompactArticles) -> None:
+        self._articles = articles
+
+    def __getitem__(self, index):  # type: ignore[override]
+        rows = self._articles._rows
+        if isinstance(index, slice):
+            return [self._articles._article(row) for row in rows[index]]
+        return self._articles._article(rows[index])
+
+    def __len__(self) -> int:
+        return len(self._articles._rows)
 
 
 def reuse_corpus(inputs: Sequence[str], *, db: str | None = None, settings: Settings | None = None,
                  options: ReuseOptions | None = None, engine: str = "local",
-                 master: str = "local[2]",
+                 master: str = "local[2]", full: bool = False,
                  on_path: Callable[[str], None] | None = None) -> ReuseRun:
     """Find reuse among the articles of ``inputs`` and/or the corpus stored in ``db``.
 
     With ``db``, inputs are first added to the store (idempotently) and the run covers the
-    whole stored corpus; its links and clusters are saved as a new run. ``engine="spark"``
-    runs the same algorithm in Spark at ``master`` (``local[N]`` or a cluster URL)."""
+    whole stored corpus; its links and clusters are saved as a new run. The store keeps a
+    fingerprint index, so a later run compares only the articles added since (the result is
+    the one a full run gives); ``full`` compares everything and rebuilds the index, as does
+    a change of options or engine version (said in ``notes``). ``engine="spark"`` runs the
+    same algorithm in Spark at ``master`` (``local[N]`` or a cluster URL), always in full."""
     settings = settings or load_settings()
     options = options or ReuseOptions()
     failures: list[tuple[str, PropwatchError]] = []
     warnings: list[str] = []
-    articles: dict[str, Article] = {}
-    for path, result, path_warnings in iter_articles(inputs, settings=settings):
+    articles = CompactArticles()  # without a store: every article, texts as UTF-8 bytes
+    seen: dict[str, int] = {}  # with a store: id -> hash of the text, to name clashing ids
+    store = Store(db) if db is not None else None
+    pending: list[Article] = []
+
+    def flush() -> None:
+        if store is not None and pending:
+            added = store.add_articles(pending)
+            warnings.extend(f"conflict: {message}" for _, message in added.conflicts)
+            pending.clear()
+
+    last = None
+    for path, result, path_warnings in iter_articles(
+            inputs, settings=settings, batch_size=1000):
         warnings += path_warnings
         if isinstance(result, PropwatchError):
             failures.append((path, result))
         else:
             for article in result:
-                if article.id in articles and articles[article.id].text != article.text:
+                known = seen.get(article.id) if store is not None else (
+                    articles.text_hash(article.id) if article.id in articles else None)
+                text_hash = hash(article.text.encode("utf-8", "surrogatepass"))
+                if known is not None and known != text_hash:
                     warnings.append(f"W111: '{path}': id '{article.id}' is already used by another "
                                     "article with different text; kept the first. Give each "
                                     "record its own id.")
                     continue
-                articles.setdefault(article.id, article)
-        if on_path:
+                if store is None:
+                    if article.id not in articles:
+                        articles.add(article)
+                elif article.id not in seen:  # stored as read, in batches: bounded memory
+                    seen[article.id] = text_hash
+                    pending.append(article)
+                    if len(pending) >= 1000:
+                        flush()
+        flush()
+        if on_path and path != last:
             on_path(path)
-    store = None
-    if db is not None:
-        store = Store(db)
-        added = store.add_articles(articles.values())
-        warnings += [f"conflict: {message}" for _, message in added.conflicts]
-        articles = {a.id: a for a in store.iter_articles()}
-    ordered = [articles[k] for k in sorted(articles)]
+        last = path
+    if store is not None:
+        try:
+            if engine == "local":
+                stored = update_reuse(store, options, full=full)
+            else:  # another engine compares everything; the index, not rebuilt, is then stale
+                stored = _reuse_on_engine(store, options, engine, master)
+        finally:
+            store.close()
+        return ReuseRun(stored.result, StoredArticles(str(db)), failures, warnings,
+                        stored.run_id, stored.mode, stored.notes)
+    ordered = articles.sorted()
+    del articles
     runner = get_engine(engine, master=master)
     try:
-        result = runner.find_reuse(ordered, options)
+        result = runner.find_reuse(ordered.as_sequence(), options)
     finally:
         runner.close()
-    run_id = None
-    if store is not None:
-        run_id = store.start_run("reuse", {"engine": engine, **asdict(options)})
-        store.save_reuse(run_id, result.links, result.clusters)
-        store.finish_run(run_id, result.stats)
-        store.close()
-    return ReuseRun(result, articles, failures, warnings, run_id)
+    return ReuseRun(result, ordered, failures, warnings, None)
+
+
+def _reuse_on_engine(store: Store, options: ReuseOptions, engine: str,
+                     master: str) -> StoredReuse:
+    """A full reuse run of the stored corpus on ``engine`` (Spark), saved as a run."""
+    began = time.perf_counter()
+    runner = get_engine(engine, master=master)
+    try:
+        result = runner.find_reuse(list(store.iter_articles()), options)
+    finally:
+        runner.close()
+    run_id = store.start_run("reuse", {"engine": engine, "mode": "full", **asdict(options)})
+    store.save_reuse(run_id, result.links, result.clusters)
+    result.stats.update({"mode": "full", "engine": engine,
+                         "seconds": round(time.perf_counter() - began, 3)})
+    store.finish_run(run_id, result.stats)
+    return StoredReuse(result, run_id, "full")
 
 
 def _batches(items: Iterable[Article], size: int) -> Iterator[list[Article]]:

@@ -72,6 +72,11 @@ MESSAGES: dict[str, str] = {
     "E121": "'{path}': no known claim could be read as {format}. {hint}",
     "W122": "'{path}'{where}: {reason}.",
     "E123": "cannot read '{path}' as {format}: {reason}. {hint}",
+    "E124": (
+        "'{path}' {where}: the record is {size:,} bytes, over the {limit:,}-byte limit "
+        "for one record; skipped the record. Split it into several records, or raise the limit "
+        "with --max-bytes or PROPWATCH_MAX_BYTES."
+    ),
     "E130": "'{path}' line {line}: not a query. Expected {expected} (a TSV has a header line).",
     # models and detectors (2xx)
     "E201": "unknown detector '{name}'. Choose one of: {choices}.",

@@ -138,3 +138,26 @@ def test_a_failed_clusters_write_leaves_the_earlier_files_whole(tmp_path: Path, 
     assert clusters.read_text(encoding="utf-8") == "earlier run\n"
     assert pairs.read_text(encoding="utf-8").startswith('{"a"')  # written whole before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clusters.jsonl", "pairs.jsonl"]
+
+
+def test_db_runs_are_incremental_and_full_rebuilds(tmp_path: Path):
+    from propwatch.bench.generate import generate_corpus
+
+    corpus = generate_corpus(120, seed=2).articles
+    rows = [{"id": a.id, "text": a.text, "outlet": a.outlet, "published": a.published}
+            for a in corpus]
+    first = records(tmp_path / "first.jsonl", rows[:100])
+    second = records(tmp_path / "second.jsonl", rows[100:])
+    db = tmp_path / "news.db"
+    pairs_inc, pairs_full = tmp_path / "inc.jsonl", tmp_path / "full.jsonl"
+    result = run("reuse", first, "--db", db, "--out", tmp_path / "p0.jsonl")
+    assert result.exit_code == 0 and "note: no fingerprint index yet" in result.output
+    result = run("reuse", second, "--db", db, "--out", pairs_inc)
+    assert result.exit_code == 0, result.output
+    assert "compared the 20 articles added since the last run" in result.output
+    result = run("reuse", "--db", db, "--full", "--out", pairs_full)
+    assert result.exit_code == 0 and "compared the" not in result.output
+    assert pairs_inc.read_text() == pairs_full.read_text() != ""
+    result = run("reuse", "--db", db, "--max-df", "50", "--out", pairs_full)
+    assert "note: the fingerprint index was built with other settings (max_df 100 -> 50)" \
+        in result.output

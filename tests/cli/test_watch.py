@@ -168,3 +168,23 @@ def test_ctrl_c_in_a_round_marks_it_interrupted_and_keeps_what_was_stored(server
 def test_bad_options_exit_2(feeds, tmp_path):
     result = watch(str(feeds), "--db", str(tmp_path / "n.db"), "--every", "soon")
     assert result.exit_code == 2 and "E402" in result.output
+
+
+def test_round_updates_stored_reuse_incrementally(server, feeds, tmp_path):
+    """A store that keeps reuse gets its reuse brought up to date by a round that added
+    articles, comparing only those (the fingerprint index of 'propwatch reuse --db')."""
+    from propwatch.bench.generate import generate_corpus
+    from propwatch.reuse import ReuseOptions
+    from propwatch.reuse.incremental import update_reuse
+
+    db = str(tmp_path / "news.db")
+    with Store(db) as store:
+        store.add_articles(generate_corpus(40, seed=1).articles)
+        first = update_reuse(store, ReuseOptions(min_chars=150))
+    result = watch(str(feeds), "--db", db, "--once", "--no-analyze", "--allow-private",
+                   "--timeout", "5")
+    assert "reuse (incremental): 2 articles compared" in result.output, result.output
+    with Store(db) as store:
+        latest = store.latest_run("reuse")
+        assert latest["id"] != first.run_id and latest["params"]["min_chars"] == 150
+        assert latest["params"]["mode"] == "incremental"

@@ -4,6 +4,7 @@ peak memory is the job's alone, and score what it found."""
 
 from __future__ import annotations
 
+import json
 import math
 import multiprocessing
 import tempfile
@@ -16,7 +17,7 @@ from ..corpus import reuse_corpus
 from ..eval.scores import score_reuse_clusters, score_reuse_passages
 from ..reuse import ReuseResult
 from .detect import peak_rss_mb
-from .generate import read_gold, write_corpus
+from .generate import GOLD_VERSION, read_gold, write_corpus
 
 Log = Callable[[str], None]
 
@@ -28,7 +29,7 @@ def reuse_benchmark(articles: int, *, seed: int = 0, edit_level: str = "light",
     work = Path(work_dir or tempfile.mkdtemp(prefix="propwatch-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()
-    corpus_path, gold_path = write_corpus(articles, work, seed=seed, edit_level=edit_level)
+    corpus_path, gold_path = _corpus(articles, work, seed=seed, edit_level=edit_level)
     generate_s = time.perf_counter() - began
     log(f"generated {articles} articles in {generate_s:.1f} s under {work}")
     began = time.perf_counter()
@@ -64,10 +65,127 @@ def reuse_benchmark(articles: int, *, seed: int = 0, edit_level: str = "light",
     }
 
 
+def _corpus(articles: int, work: Path, *, seed: int, edit_level: str) -> tuple[Path, Path]:
+    """The generated corpus in ``work``: the one already there when its gold says it was
+    generated with these settings (``--work-dir`` kept from an earlier run), else a new one."""
+    corpus_path, gold_path = work / "corpus.jsonl", work / "gold.jsonl"
+    if corpus_path.exists() and gold_path.exists():
+        with open(gold_path, encoding="utf-8") as handle:
+            meta = json.loads(handle.readline() or "{}")
+        if (meta.get("n_articles"), meta.get("seed"), meta.get("edit_level"),
+                meta.get("version")) == (articles, seed, edit_level, GOLD_VERSION):
+            return corpus_path, gold_path
+    return write_corpus(articles, work, seed=seed, edit_level=edit_level)
+
+
 def _reuse_in_child(corpus_path: str, engine: str) -> tuple[ReuseResult, list[str], float]:
     """Runs in the child: the reuse job, what it could not read, and the child's peak memory."""
     run = reuse_corpus([corpus_path], engine=engine)
     return run.result, [f"{path}: {error}" for path, error in run.failures], peak_rss_mb()
+
+
+def incremental_benchmark(articles: int, *, share: float = 0.01, seed: int = 0,
+                          edit_level: str = "light", work_dir: Path | None = None,
+                          log: Log = lambda _: None) -> dict:
+    """Full against incremental reuse on a store: the last ``share`` of a generated corpus
+    is added to a store holding the rest (already compared, index built); the incremental
+    run and a full run over the same store (``--full``) each run in a fresh child process, so
+    each peak memory is its own; their links and clusters must be identical."""
+    work = Path(work_dir or tempfile.mkdtemp(prefix="propwatch-bench-inc-"))
+    work.mkdir(parents=True, exist_ok=True)
+    began = time.perf_counter()
+    corpus_path, _gold = _corpus(articles, work, seed=seed, edit_level=edit_level)
+    lines = corpus_path.read_text(encoding="utf-8").splitlines(keepends=True)
+    cut = len(lines) - max(1, round(len(lines) * share))
+    base, new = work / "base.jsonl", work / "new.jsonl"
+    base.write_text("".join(lines[:cut]), encoding="utf-8")
+    new.write_text("".join(lines[cut:]), encoding="utf-8")
+    del lines
+    log(f"generated {articles} articles in {time.perf_counter() - began:.1f} s: "
+        f"{cut} in the store, {articles - cut} added")
+    base_db, inc_db, full_db = work / "base.db", work / "incremental.db", work / "full.db"
+    first = _child(_base_store, str(base), str(base_db), cut)
+    if first["built"]:
+        log(f"first full run over {cut} articles (index built): {first['seconds']:.1f} s, "
+            f"{first['peak_rss_mb']:.0f} MB peak")
+    else:
+        log(f"kept the store of {cut} articles built before: {base_db}")
+    import shutil
+    for db in (inc_db, full_db):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+            if Path(f"{base_db}{suffix}").exists():
+                shutil.copyfile(f"{base_db}{suffix}", f"{db}{suffix}")
+    inc = _child(_store_and_reuse, str(new), str(inc_db), False)
+    log(f"incremental: {inc['reuse_s']} s reuse ({inc['seconds']:.2f} s with adding), "
+        f"{inc['peak_rss_mb']:.0f} MB peak ({inc['mode']})")
+    full = _child(_store_and_reuse, str(new), str(full_db), True)
+    log(f"full: {full['reuse_s']} s reuse ({full['seconds']:.1f} s with adding), "
+        f"{full['peak_rss_mb']:.0f} MB peak")
+    identical = _child(_compare_runs, str(inc_db), inc["run_id"], str(full_db), full["run_id"])
+    return {"articles": articles, "added": articles - cut, "share": share, "seed": seed,
+            "first_full_s": first["seconds"], "first_full_peak_rss_mb": first["peak_rss_mb"],
+            "incremental_s": inc["seconds"], "incremental_reuse_s": inc["reuse_s"],
+            "incremental_peak_rss_mb": inc["peak_rss_mb"], "incremental_mode": inc["mode"],
+            "full_s": full["seconds"], "full_reuse_s": full["reuse_s"],
+            "full_peak_rss_mb": full["peak_rss_mb"],
+            "speedup": round(full["reuse_s"] / inc["reuse_s"], 1) if inc["reuse_s"] else None,
+            "speedup_with_adding": round(full["seconds"] / inc["seconds"], 1)
+            if inc["seconds"] else None,
+            "identical": identical, "links": full["links"], "clusters": full["clusters"],
+            "incremental_stats": inc["stats"], "full_stats": full["stats"],
+            "work_dir": str(work)}
+
+
+def _child(function, *args):
+    child = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    with child:
+        return child.submit(function, *args).result()
+
+
+def _base_store(corpus_path: str, db: str, count: int) -> dict:
+    """Runs in a child: the store of the corpus before the increment, with its reuse and
+    index; one kept from an earlier run with the same articles and settings is used as is."""
+    from ..reuse import ReuseOptions
+    from ..reuse.incremental import why_full
+    from ..store import Store
+
+    if Path(db).exists():
+        try:
+            with Store(db, create=False) as store:
+                if store.count() == count and why_full(store, ReuseOptions()) is None:
+                    return {"built": False, "seconds": 0.0, "peak_rss_mb": peak_rss_mb()}
+        except Exception:  # noqa: BLE001 - any doubt: build it again
+            pass
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+    began = time.perf_counter()
+    reuse_corpus([corpus_path], db=db)  # the store is checkpointed when its last connection closes
+    return {"built": True, "seconds": round(time.perf_counter() - began, 2),
+            "peak_rss_mb": round(peak_rss_mb(), 1)}
+
+
+def _store_and_reuse(corpus_path: str, db: str, full: bool) -> dict:
+    """Runs in a child: ``propwatch reuse FILE --db DB [--full]`` (the file's articles are
+    added, then reuse is brought up to date); ``reuse_s`` is the reuse part alone."""
+    began = time.perf_counter()
+    run = reuse_corpus([corpus_path], db=db, full=full)
+    ended = time.perf_counter()
+    stats = run.result.stats
+    return {"seconds": round(ended - began, 2), "reuse_s": stats.get("seconds"),
+            "peak_rss_mb": round(peak_rss_mb(), 1), "mode": run.mode, "run_id": run.run_id,
+            "links": len(run.result.links), "clusters": len(run.result.clusters),
+            "stats": stats}
+
+
+def _compare_runs(db_a: str, run_a: int, db_b: str, run_b: int) -> dict:
+    """Whether two stored runs have the same links and clusters (ids, members, origins)."""
+    from ..store import Store
+
+    with Store(db_a, create=False) as a, Store(db_b, create=False) as b:
+        links = a.reuse_links(run_id=run_a) == b.reuse_links(run_id=run_b)
+        clusters = a.clusters(run_id=run_a) == b.clusters(run_id=run_b)
+    return {"links": links, "clusters": clusters}
 
 
 def scaling_benchmark(sizes: Sequence[int], *, seed: int = 0, log: Log = lambda _: None

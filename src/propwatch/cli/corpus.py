@@ -107,9 +107,15 @@ def add(
                     progress.advance(task)
                 else:
                     to_read.append(path)
-            for _path, result, warnings in iter_articles(to_read, settings=settings,
-                                                         stdin=sys.stdin,
-                                                         fetch_options=fetch_options):
+            last = None
+            # JSONL/CSV files come as a stream of batches: memory holds one batch
+            for path, result, warnings in iter_articles(to_read, settings=settings,
+                                                        stdin=sys.stdin,
+                                                        fetch_options=fetch_options,
+                                                        batch_size=batch_size):
+                if last is not None and path != last:
+                    progress.advance(task)
+                last = path
                 skipped += print_input_notes(warnings)
                 if isinstance(result, PropwatchError):
                     err.print(f"error: {result}", markup=False)
@@ -117,6 +123,7 @@ def add(
                 else:
                     added_now.update(a.id for a in result)
                     yield from result
+            if last is not None:
                 progress.advance(task)
             for url in feeds:
                 report = FeedReport(url)

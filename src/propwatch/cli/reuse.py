@@ -34,6 +34,7 @@ def reuse(
     stats_out: Optional[Path] = typer.Option(None, "--stats", help="Also write the run's figures (counts, stage timings) as JSON."),
     max_bytes: Optional[int] = typer.Option(None, "--max-bytes"),
     max_article_chars: int | None = typer.Option(None, "--max-article-chars", help="Refuse article texts longer than this (JSONL/CSV records: skipped)."),
+    full: bool = typer.Option(False, "--full", help="With --db: compare every stored article and rebuild the fingerprint index (by default only articles added since the last run are compared; the result is the same)."),
 ) -> None:
     """Find passages reused across articles: aligned pairs, reprint clusters, likely origin."""
     from ..corpus import reuse_corpus
@@ -53,13 +54,15 @@ def reuse(
     try:
         run = reuse_corpus(inputs or [], db=db, settings=settings,
                            options=ReuseOptions(min_chars=min_chars, max_df=max_df),
-                           engine=engine.value, master=master)
+                           engine=engine.value, master=master, full=full)
     except ImportError as exc:
         err.print(f"error: {exc}")
         raise typer.Exit(2)
     except PropwatchError as exc:
         fail(exc)
     skipped = print_input_notes(run.warnings)  # bad records: named, skipped, exit 1 below
+    for note in run.notes:
+        err.print(f"note: {note}", markup=False)
     outlets = {a.id: a.outlet for a in run.articles.values()}
     dates = {a.id: a.published for a in run.articles.values()}
     edges = outlet_graph(run.result.links, outlets, dates)
@@ -91,6 +94,9 @@ def reuse(
     except OSError as exc:
         fail(UsageError.make("E403", path=exc.filename or out, reason=exc.strerror or str(exc)))
     stats = run.result.stats
+    if run.mode == "incremental":
+        err.print(f"compared the {stats['new_articles']} articles added since the last run "
+                  f"({stats['touched_articles']} older ones rechecked) in {stats['seconds']} s")
     err.print(f"{stats['articles']} articles, {stats['candidate_pairs']} candidate pairs, "
               f"{stats['links']} reused passages, {stats['clusters']} reprint clusters"
               + (f" (run {run.run_id} saved in {db})" if run.run_id else "")

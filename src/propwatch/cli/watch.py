@@ -5,7 +5,9 @@ to the corpus (``propwatch.ingest.feeds.follow_feed``) and analyses them
 A failing feed or article is one error line and is skipped; the loop goes on. Every round is
 a run of kind ``watch`` in the store, with what each feed brought. Articles are committed as
 they come, so stopping at any moment (Ctrl-C, a kill) loses nothing stored, and the next
-round picks up what was missed.
+round picks up what was missed. When the store keeps reuse (a ``propwatch reuse --db`` run
+built its fingerprint index), each round that added articles brings reuse up to date
+incrementally: only the new articles are compared (``--reuse`` / ``--no-reuse`` force it).
 """
 
 from __future__ import annotations
@@ -63,9 +65,31 @@ def read_feeds_file(path: Path) -> list[str]:
     return list(dict.fromkeys(feeds))
 
 
+def update_stored_reuse(store: Store, echo: Callable[[str], None] = typer.echo) -> dict:
+    """Bring the store's reuse up to date with the options of its fingerprint index (the
+    defaults when there is none) and say what changed in one line."""
+    from dataclasses import fields
+
+    from ..reuse import ReuseOptions
+    from ..reuse.incremental import update_reuse
+
+    state = store.reuse_index()
+    names = {f.name for f in fields(ReuseOptions)}
+    options = ReuseOptions(**{k: v for k, v in (state or {}).get("settings", {}).items()
+                              if k in names})
+    run = update_reuse(store, options)
+    stats = run.result.stats
+    for note in run.notes:
+        err.print(f"note: {note}", markup=False)
+    echo(f"reuse ({run.mode}): {stats.get('new_articles', stats.get('articles'))} articles "
+         f"compared, {stats['links']} reused passages, {stats['clusters']} reprint clusters "
+         f"(run {run.run_id})")
+    return {"reuse_run": run.run_id, "reuse_mode": run.mode}
+
+
 def watch_round(store: Store, feeds: list[str], *, settings: Settings,
                 fetch_options: FetchOptions, analyze: bool, catch_up: bool = False,
-                echo: Callable[[str], None] = typer.echo) -> bool:
+                echo: Callable[[str], None] = typer.echo, reuse: bool | None = None) -> bool:
     """One round: add each feed's new articles, analyse them, print one line per feed (and
     one for the analysis). ``catch_up`` analyses even when nothing new came in (the first
     round: articles left unanalysed by a run that was stopped). Returns True when every feed
@@ -97,6 +121,13 @@ def watch_round(store: Store, feeds: list[str], *, settings: Settings,
             ok = ok and report.ok
             echo(report.summary())
         summary["feeds"] = [report.to_dict() for report in reports]
+        if summary["added"] and (reuse or (reuse is None and store.reuse_index() is not None)):
+            try:
+                summary.update(update_stored_reuse(store, echo))
+            except PropwatchError as exc:
+                err.print(f"error: {exc}", markup=False)
+                summary["reuse_error"] = str(exc)
+                ok = False
         if analyze and (summary["added"] or catch_up):
             try:
                 done = analyze_corpus(store.path, settings=settings)
@@ -131,6 +162,7 @@ def watch(
     with_: Annotated[list[str] | None, typer.Option("--with", help="Add a component to the pipeline; repeat for several.")] = None,
     without: Annotated[list[str] | None, typer.Option("--without", help="Leave a component out of the pipeline; repeat for several.")] = None,
     kb: Annotated[list[str] | None, typer.Option("--kb", help="Also find the known claims of this knowledge base (in the same --db).")] = None,
+    reuse: Annotated[bool | None, typer.Option("--reuse/--no-reuse", help="Update text reuse incrementally after each round that added articles (default: when the store already keeps reuse).", show_default=False)] = None,
 ) -> None:
     """Follow feeds: every round, fetch each feed, add the entries not yet stored, analyse
     them and print one line per feed. A failing feed or article is reported and skipped; the
@@ -156,7 +188,7 @@ def watch(
                 try:
                     ok = watch_round(store, feeds, settings=settings,
                                      fetch_options=fetch_options, analyze=analyze,
-                                     catch_up=rounds == 0)
+                                     catch_up=rounds == 0, reuse=reuse)
                 except PropwatchError as exc:  # the store itself failed: say so, go on
                     err.print(f"error: {exc}", markup=False)
                     ok = False

@@ -9,6 +9,7 @@ date) is copied out and the text is left alone.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -46,6 +47,7 @@ __all__ = [
     "read_bytes",
     "read_path",
     "read_url",
+    "stream_records",
 ]
 
 #: Suffixes that folders are searched for (compared case-insensitively).
@@ -59,6 +61,8 @@ _RECORD_FIELDS = ("title", "outlet", "url", "published")
 # Files of many records are corpora: the per-file size limit (max_bytes) does not apply to
 # them; the per-article one (max_article_chars) applies to each record.
 _RECORD_SUFFIXES = (".jsonl", ".csv")
+# The per-record limit (max_bytes) governs CSV cells, not the csv module's 128 KB default.
+csv.field_size_limit(1 << 30)
 
 # ---------------------------------------------------------------------------------------
 # ids and paths
@@ -514,10 +518,8 @@ def _decode(data: bytes, name: str) -> tuple[str, list[str]]:
         return text, [warning_text("W110", path=name, encoding=encoding)]
 
 
-def _read_bytes(path: str, settings: Settings, *, limited: bool = True) -> bytes:
-    """The bytes of a file, after the checks that need no reading (missing, folder, size).
-    ``limited=False`` skips the size limit (record files: a corpus, not one article; each
-    record is held to ``max_article_chars`` instead)."""
+def _check_file(path: str, settings: Settings, *, limited: bool = True) -> int:
+    """The checks that need no reading (missing, folder, size); returns the file's size."""
     try:
         info = os.stat(path)
     except FileNotFoundError:
@@ -534,6 +536,14 @@ def _read_bytes(path: str, settings: Settings, *, limited: bool = True) -> bytes
         raise InputError.make("E105", path=path, reason="it is not a regular file")
     if limited and info.st_size > settings.max_bytes:
         raise InputError.make("E104", path=path, size=info.st_size, limit=settings.max_bytes)
+    return info.st_size
+
+
+def _read_bytes(path: str, settings: Settings, *, limited: bool = True) -> bytes:
+    """The bytes of a file, after the checks that need no reading (missing, folder, size).
+    ``limited=False`` skips the size limit (record files: a corpus, not one article; each
+    record is held to ``max_article_chars`` instead)."""
+    _check_file(path, settings, limited=limited)
     try:
         with open(path, "rb") as handle:
             return handle.read()
@@ -760,6 +770,17 @@ class _Records:
         self.warnings: list[str] = []
         self.seen: set[str] = set()
         self.first_problem: str | None = None
+        self.read = 0  # articles read so far, taken or not
+
+    def take(self) -> _Read:
+        """The articles and warnings gathered since the last take."""
+        taken = self.articles, self.warnings
+        self.articles, self.warnings = [], []
+        return taken
+
+    def too_big(self, number: int, size: int, limit: int) -> None:
+        self.skip(InputError.make("E124", path=self.name, where=f"{self.where} {number}",
+                                  size=size, limit=limit).__str__())
 
     def skip(self, message: str) -> None:
         self.warnings.append(SkippedRecord(message))
@@ -791,15 +812,87 @@ class _Records:
             fields["published"] = iso
         self.articles.append(article_from_text(text, id=article_id, source=self.source,
                                                **fields))
+        self.read += 1
 
 
-def _read_jsonl(text: str, *, name: str, source: str, id: str, max_chars: int) -> _Read:
-    """One article per JSON line; a bad line is skipped with its error line (E106, E112-E114)."""
-    records = _Records(name, source, id, "line", max_chars)
+class _TooBig:
+    """A record over the per-record limit, skipped unread: its size in bytes."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+
+class _RecordTooBig(Exception):
+    """Raised through ``csv.reader`` when the row being read is over the per-record limit."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+_SKIP_PIECE = 1 << 20  # characters or bytes read at a time while skipping a record
+
+
+def _jsonl_lines(handle: Any, encoding: str, limit: int) -> Iterator[str | _TooBig]:
+    """The lines of a JSONL file opened in binary, split at b'\\n' only, each decoded; a line
+    over ``limit`` bytes is skipped unread (a ``_TooBig``). Memory: one line."""
+    first = True
+    errors = "strict" if encoding == "utf-8" else "replace"
+    while True:
+        piece = handle.readline(limit + 1)
+        if not piece:
+            return
+        if piece.endswith(b"\n"):
+            body = piece[:-1]
+        elif len(piece) <= limit:
+            body = piece  # the last line, without a newline
+        else:
+            size = len(piece)
+            while not piece.endswith(b"\n"):
+                piece = handle.readline(_SKIP_PIECE)
+                if not piece:
+                    break
+                size += len(piece)
+            first = False
+            yield _TooBig(size - (1 if piece.endswith(b"\n") else 0))
+            continue
+        text = body.decode(encoding, errors)
+        if first:
+            text, first = text.lstrip("\ufeff"), False
+        yield text
+
+
+def _read_jsonl(text: str, *, name: str, source: str, id: str, max_chars: int,
+                max_record_bytes: int | None = None) -> _Read:
+    """One article per JSON line; a bad line is skipped with its error line (E106, E112-E114,
+    E124)."""
     # Split at '\n' only: str.splitlines() would also split at U+2028 and friends, which
     # JSON allows unescaped inside strings. A byte order mark belongs to the file, not to
     # the first record.
-    for number, line in enumerate(text.lstrip("\ufeff").split("\n"), start=1):
+    lines: list[str | _TooBig] = []
+    for line in text.lstrip("\ufeff").split("\n"):
+        too_big = max_record_bytes is not None and len(line) > max_record_bytes // 4 and \
+            len(line.encode("utf-8", "surrogatepass")) > max_record_bytes
+        lines.append(_TooBig(len(line.encode("utf-8", "surrogatepass"))) if too_big else line)
+    articles: list[Article] = []
+    warnings: list[str] = []
+    for batch, notes in _jsonl_batches(iter(lines), name=name, source=source, id=id,
+                                       max_chars=max_chars, limit=max_record_bytes or 0,
+                                       batch_size=None):
+        articles += batch
+        warnings += notes
+    return articles, warnings
+
+
+def _jsonl_batches(lines: Iterator[str | _TooBig], *, name: str, source: str, id: str,
+                   max_chars: int, limit: int, batch_size: int | None) -> Iterator[_Read]:
+    """Articles of JSONL lines, ``batch_size`` at a time (all at once for None); E108 when
+    no line holds a record."""
+    records = _Records(name, source, id, "line", max_chars)
+    for number, line in enumerate(lines, start=1):
+        if isinstance(line, _TooBig):
+            records.too_big(number, line.size, limit)
+            continue
         if not line.strip():
             continue
         reason = None
@@ -816,23 +909,88 @@ def _read_jsonl(text: str, *, name: str, source: str, id: str, max_chars: int) -
             records.skip(warning_text("E106", path=name, line=number, reason=reason))
             continue
         records.add(record, number)
-    if not records.articles:
+        if batch_size is not None and len(records.articles) >= batch_size:
+            yield records.take()
+    if not records.read:
         raise InputError.make(
             "E108", path=name, hint="No line holds a record that can be read. "
             + (f"The first problem: {records.first_problem}" if records.first_problem
                else "The file has no records."))
-    return records.articles, records.warnings
+    yield records.take()
 
 
-def _read_csv(text: str, *, name: str, source: str, id: str, max_chars: int) -> _Read:
+class _CsvLines:
+    """Physical lines for ``csv.reader`` from a text stream, with a budget per record: a row
+    over ``limit`` bytes is skipped unread (``_RecordTooBig`` raised through the reader,
+    which starts afresh at its next row). Its end is found by counting quote characters."""
+
+    def __init__(self, stream: Any, limit: int | None) -> None:
+        self.stream, self.limit = stream, limit
+        self.used = self.quotes = 0
+        self.first = True
+
+    def start_record(self) -> None:
+        self.used = self.quotes = 0
+
+    def __iter__(self) -> "_CsvLines":
+        return self
+
+    def __next__(self) -> str:
+        if self.limit is None:
+            piece = self.stream.readline()
+        else:
+            piece = self.stream.readline(max(self.limit - self.used, 0) + 1)
+        if not piece:
+            raise StopIteration
+        if self.first:
+            piece, self.first = piece.lstrip("\ufeff"), False
+        if self.limit is not None:
+            self.used += len(piece.encode("utf-8", "surrogatepass"))
+            self.quotes += piece.count('"')
+            if self.used > self.limit:
+                self._skip_rest(piece)
+        return piece
+
+    def _skip_rest(self, piece: str) -> None:
+        """Read on to the end of the record: a line end outside quotes."""
+        while not (piece.endswith(("\n", "\r")) and self.quotes % 2 == 0):
+            piece = self.stream.readline(_SKIP_PIECE)
+            if not piece:
+                break
+            self.used += len(piece.encode("utf-8", "surrogatepass"))
+            self.quotes += piece.count('"')
+        size = self.used - (len(piece) - len(piece.rstrip("\r\n")) if piece else 0)
+        self.start_record()
+        raise _RecordTooBig(size)
+
+
+def _read_csv(text: str, *, name: str, source: str, id: str, max_chars: int,
+              max_record_bytes: int | None = None) -> _Read:
     """One article per row; rows are numbered as in a spreadsheet (the header is row 1)."""
     # newline='' semantics: StringIO(newline='') and csv leave '\r\n' inside quoted fields as is.
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    lines = _CsvLines(io.StringIO(text.lstrip("\ufeff"), newline=""), max_record_bytes)
+    articles: list[Article] = []
+    warnings: list[str] = []
+    for batch, notes in _csv_batches(lines, name=name, source=source, id=id,
+                                     max_chars=max_chars, batch_size=None):
+        articles += batch
+        warnings += notes
+    return articles, warnings
+
+
+def _csv_batches(lines: _CsvLines, *, name: str, source: str, id: str, max_chars: int,
+                 batch_size: int | None) -> Iterator[_Read]:
+    """Articles of CSV rows, ``batch_size`` at a time (all at once for None)."""
+    reader = csv.reader(lines)
     try:
         header = next(reader, None)
     except csv.Error as exc:
         raise InputError.make(
             "E107", path=name, line=1, reason=f"unreadable header ({exc})") from None
+    except _RecordTooBig as exc:
+        raise InputError.make("E107", path=name, line=1, reason=(
+            f"the header is {exc.size:,} bytes, over the {lines.limit:,}-byte limit for one "
+            "record")) from None
     columns = [c.strip().lower() for c in header or []]
     if "text" not in columns:
         found = ", ".join(c for c in columns if c) or "no columns"
@@ -840,23 +998,106 @@ def _read_csv(text: str, *, name: str, source: str, id: str, max_chars: int) -> 
                               reason=f"the header has no 'text' column (found: {found})")
     records = _Records(name, source, id, "row", max_chars)
     number = 1
-    try:
-        for number, row in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in row):
-                continue
-            record = {col: row[i] for i, col in enumerate(columns) if i < len(row) and col}
-            if not record.get("text", "").strip():
-                records.skip(warning_text("E107", path=name, line=number,
-                                          reason="the 'text' cell is empty; skipped the row"))
-                continue
-            records.add(record, number)
-    except csv.Error as exc:
-        records.skip(warning_text("E107", path=name, line=number + 1,
-                                  reason=f"unreadable ({exc}); stopped reading there"))
-    if not records.articles:
+    while True:
+        lines.start_record()
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except _RecordTooBig as exc:
+            number += 1
+            records.too_big(number, exc.size, lines.limit or 0)
+            continue
+        except csv.Error as exc:
+            records.skip(warning_text("E107", path=name, line=number + 1,
+                                      reason=f"unreadable ({exc}); stopped reading there"))
+            break
+        number += 1
+        if not any(cell.strip() for cell in row):
+            continue
+        record = {col: row[i] for i, col in enumerate(columns) if i < len(row) and col}
+        if not record.get("text", "").strip():
+            records.skip(warning_text("E107", path=name, line=number,
+                                      reason="the 'text' cell is empty; skipped the row"))
+            continue
+        records.add(record, number)
+        if batch_size is not None and len(records.articles) >= batch_size:
+            yield records.take()
+    if not records.read:
         raise InputError.make(
             "E108", path=name, hint="No row of the CSV has a non-empty 'text' cell.")
-    return records.articles, records.warnings
+    yield records.take()
+
+
+def _valid_utf8(handle: Any) -> tuple[bool, bool]:
+    """Whether a binary file is UTF-8 throughout, and whether it holds more than white space
+    and byte order marks; read in pieces, never whole."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    content = False
+    try:
+        while True:
+            chunk = handle.read(_SKIP_PIECE)
+            text = decoder.decode(chunk, final=not chunk)
+            content = content or bool(text.replace("\ufeff", "").strip())
+            if not chunk:
+                return True, content
+    except UnicodeDecodeError:
+        return False, True
+
+
+def stream_records(path: str, *, settings: Settings, batch_size: int = 1000
+                   ) -> Iterator[tuple[list[Article], list[str]]]:
+    """The articles of a JSONL or CSV file, ``batch_size`` at a time, with warning lines,
+    read as a stream: memory holds one record and one batch, whatever the file's size.
+
+    A record over ``settings.max_bytes`` bytes (a JSONL line, a CSV row) is skipped unread
+    and named (E124, a ``SkippedRecord``); the others are read. Raises ``InputError`` as
+    ``read_path`` does (E101-E108), before yielding anything. A file that is not UTF-8 is
+    decoded as ``read_path`` would (W110): up to ``max_bytes`` it is read whole, as before;
+    above, its encoding is judged from its first megabyte. UTF-16 files are read whole."""
+    suffix = Path(path).suffix.lower()
+    size = _check_file(path, settings, limited=False)
+    limit = settings.max_bytes
+    try:
+        handle = open(path, "rb")
+    except OSError as exc:
+        raise InputError.make("E105", path=path, reason=exc.strerror or str(exc)) from None
+    with handle:
+        head = handle.read(_SNIFF_BYTES)
+        reason = _binary_reason(head)
+        if reason:
+            raise InputError.make("E103", path=path, reason=reason)
+        handle.seek(0)
+        utf8, content = (False, True) if head.startswith(_UTF16_BOMS) else _valid_utf8(handle)
+        if utf8 and not content:
+            raise InputError.make("E102", path=path)
+        encoding, warnings = "utf-8", []
+        if not utf8:
+            if head.startswith(_UTF16_BOMS) or size <= settings.max_bytes:
+                handle.seek(0)
+                yield read_bytes(handle.read(), name=path, settings=settings)
+                return
+            handle.seek(0)
+            encoding = _legacy_encoding(handle.read(_SKIP_PIECE))
+            warnings = [warning_text("W110", path=path, encoding=encoding)]
+        handle.seek(0)
+        if suffix == ".csv":
+            stream = io.TextIOWrapper(handle, encoding=encoding, newline="",
+                                      errors="strict" if utf8 else "replace")
+            batches = _csv_batches(_CsvLines(stream, limit), name=path, source=path,
+                                   id=article_id_for(Path(path)),
+                                   max_chars=settings.max_article_chars, batch_size=batch_size)
+        else:
+            batches = _jsonl_batches(_jsonl_lines(handle, encoding, limit), name=path,
+                                     source=path, id=article_id_for(Path(path)),
+                                     max_chars=settings.max_article_chars, limit=limit,
+                                     batch_size=batch_size)
+        try:
+            for articles, notes in batches:
+                yield articles, warnings + notes
+                warnings = []
+        except OSError as exc:
+            raise InputError.make("E105", path=path, reason=exc.strerror or str(exc)) from None
 
 
 _READERS = {".html": _read_html, ".htm": _read_html, ".jsonl": _read_jsonl, ".csv": _read_csv}
@@ -906,8 +1147,10 @@ def read_bytes(data: bytes, *, name: str, source: str | None = None, id: str | N
         reader = _read_text
     else:
         reader = _sniff(text)  # stdin or an unknown suffix: judge by the content
+    extra = ({"max_record_bytes": (settings or Settings()).max_bytes}
+             if reader in (_read_jsonl, _read_csv) else {})
     articles, notes = reader(text, name=name, source=source or name,
-                             id=id or article_id_for(Path(name)), max_chars=max_chars)
+                             id=id or article_id_for(Path(name)), max_chars=max_chars, **extra)
     if reader in (_read_text, _read_html) and len(articles[0].text) > max_chars:
         raise article_too_long(name, len(articles[0].text), max_chars)
     return articles, warnings + notes
@@ -951,21 +1194,33 @@ def read_path(path: str, *, settings: Settings, stdin: TextIO | None = None,
     if path == _STDIN:
         return read_bytes(_read_stdin(stdin, settings), name=_STDIN_NAME, source=_STDIN,
                           id="stdin", settings=settings)
-    suffix = Path(path).suffix.lower()
-    data = _read_bytes(path, settings, limited=suffix not in _RECORD_SUFFIXES)
-    return read_bytes(data, name=path, settings=settings)
+    if Path(path).suffix.lower() in _RECORD_SUFFIXES:
+        articles: list[Article] = []
+        warnings: list[str] = []
+        for batch, notes in stream_records(path, settings=settings):
+            articles += batch
+            warnings += notes
+        return articles, warnings
+    return read_bytes(_read_bytes(path, settings), name=path, settings=settings)
 
 
 def iter_articles(paths: Sequence[str], *, settings: Settings, stdin: TextIO | None = None,
-                  fetch_options: FetchOptions | None = None,
+                  fetch_options: FetchOptions | None = None, batch_size: int | None = None,
                   ) -> Iterator[tuple[str, list[Article] | PropwatchError, list[str]]]:
     """``(path, articles or the error, warnings)`` for each expanded input (URLs fetched with
-    ``fetch_options``), in order.
+    ``fetch_options``), in order. With ``batch_size``, a JSONL or CSV file is read as a stream
+    and yields several tuples of at most ``batch_size`` articles (bounded memory).
 
     Never raises for a bad input: its error is yielded so that a batch goes on.
     """
     for path in expand_paths(paths):
         try:
+            if batch_size is not None and path != _STDIN and not is_url(path) and \
+                    Path(path).suffix.lower() in _RECORD_SUFFIXES:
+                for articles, warnings in stream_records(path, settings=settings,
+                                                         batch_size=batch_size):
+                    yield path, articles, warnings
+                continue
             articles, warnings = read_path(path, settings=settings, stdin=stdin,
                                            fetch_options=fetch_options)
         except PropwatchError as exc:

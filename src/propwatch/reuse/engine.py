@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections import defaultdict
+from collections import OrderedDict, defaultdict, deque
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, NamedTuple, Sequence
+from typing import Callable, Iterable, Mapping, NamedTuple, Sequence
 
 import numpy as np
 
@@ -73,9 +73,24 @@ class Fingerprints:
     prints: np.ndarray  # uint64, the winnowed fingerprints (unique)
 
 
+#: Names the fingerprint, candidate and alignment rules. A stored fingerprint index (see
+#: ``reuse.incremental``) records it with the options; change it whenever a change here would
+#: give other fingerprints, candidates or passages, so that stored indexes are rebuilt.
+ENGINE_VERSION = "winnow-crc64-v1"
+
+_WORD_HASHES: dict[str, int] = {}
+_WORD_HASHES_MAX = 1_000_000  # words remembered; news vocabularies are far smaller
+
+
 def _word_hash(word: str) -> int:
-    data = word.encode("utf-8")
-    return (zlib.crc32(data) << 32) | zlib.crc32(data, 0x5BD1E995)
+    found = _WORD_HASHES.get(word)
+    if found is None:
+        data = word.encode("utf-8")
+        found = (zlib.crc32(data) << 32) | zlib.crc32(data, 0x5BD1E995)
+        if len(_WORD_HASHES) >= _WORD_HASHES_MAX:
+            _WORD_HASHES.clear()
+        _WORD_HASHES[word] = found
+    return found
 
 
 def fingerprint(article: Article, options: ReuseOptions = ReuseOptions()) -> Fingerprints:
@@ -126,44 +141,68 @@ def candidate_pairs(prints: Sequence[Fingerprints], outlets: Sequence[str | None
     if lengths.sum() == 0:
         empty = np.zeros((0, 2), np.int64)
         return Candidates(empty, np.zeros(0, np.int64), np.zeros(0, np.uint64))
-    hashes = np.concatenate([p.prints for p in prints])
-    docs = np.repeat(np.arange(len(prints), dtype=np.int64), lengths)
-    order = np.lexsort((docs, hashes))
-    hashes, docs = hashes[order], docs[order]
-    boundaries = np.flatnonzero(np.diff(hashes)) + 1
-    group_starts = np.concatenate(([0], boundaries))
-    group_sizes = np.diff(np.concatenate((group_starts, [len(hashes)])))
-
-    boiler = group_sizes > options.max_df  # is_boilerplate(size, 0, options), vectorised
-    # Outlet boilerplate needs per-outlet counts, only for groups big enough to qualify.
+    all_hashes = np.concatenate([p.prints for p in prints])
+    all_docs = np.repeat(np.arange(len(prints), dtype=np.int32 if len(prints) < 2**31
+                                   else np.int64), lengths)
     outlet_codes = _outlet_codes(outlets)
-    multi = np.flatnonzero((group_sizes >= options.outlet_repeats) & ~boiler)
-    for g in multi:
-        s = group_starts[g]
-        codes = outlet_codes[docs[s:s + group_sizes[g]]]
-        codes = codes[codes >= 0]
-        most = int(np.bincount(codes).max()) if len(codes) else 0
-        boiler[g] = is_boilerplate(int(group_sizes[g]), most, options)
-    boilerplate = hashes[group_starts[boiler]]
-
-    keep = (group_sizes >= 2) & ~boiler
-    pair_codes = []
+    # Fingerprints are grouped one hash range at a time (a sixteenth of the postings sorted
+    # at once, for bounded memory); pairs found in several ranges are summed at the end.
+    ranges = (all_hashes >> np.uint64(60)).astype(np.int8)
+    boiler_parts, code_parts, count_parts = [], [], []
     pair_postings = 0
-    for size in np.unique(group_sizes[keep]):
-        starts = group_starts[keep & (group_sizes == size)]
-        members = docs[starts[:, None] + np.arange(size)[None, :]]  # (groups, size), sorted docs
-        left, right = np.triu_indices(size, k=1)
-        a, b = members[:, left].ravel(), members[:, right].ravel()
-        pair_codes.append(a * len(prints) + b)
-        pair_postings += len(a)
-    if not pair_codes:
+    for part in range(16):
+        chosen = np.flatnonzero(ranges == part)
+        if not len(chosen):
+            continue
+        hashes, docs = all_hashes[chosen], all_docs[chosen]
+        del chosen
+        # docs ascend as built, so a stable sort by hash orders by (hash, doc)
+        order = np.argsort(hashes, kind="stable")
+        hashes, docs = hashes[order], docs[order]
+        del order
+        group_starts = np.concatenate(([0], np.flatnonzero(np.diff(hashes)) + 1))
+        group_sizes = np.diff(np.concatenate((group_starts, [len(hashes)])))
+        boiler = group_sizes > options.max_df  # is_boilerplate(size, 0, options), vectorised
+        # Outlet boilerplate needs per-outlet counts, only for groups big enough to qualify.
+        multi = np.flatnonzero((group_sizes >= options.outlet_repeats) & ~boiler)
+        for g in multi:
+            s = group_starts[g]
+            codes = outlet_codes[docs[s:s + group_sizes[g]]]
+            codes = codes[codes >= 0]
+            most = int(np.bincount(codes).max()) if len(codes) else 0
+            boiler[g] = is_boilerplate(int(group_sizes[g]), most, options)
+        boiler_parts.append(hashes[group_starts[boiler]])
+        keep = (group_sizes >= 2) & ~boiler
+        pair_codes = []
+        for size in np.unique(group_sizes[keep]):
+            starts = group_starts[keep & (group_sizes == size)]
+            members = docs[starts[:, None] + np.arange(size)[None, :]].astype(np.int64)
+            left, right = np.triu_indices(size, k=1)
+            a, b = members[:, left].ravel(), members[:, right].ravel()
+            pair_codes.append(a * len(prints) + b)
+            pair_postings += len(a)
+        if pair_codes:
+            found, counts = np.unique(np.concatenate(pair_codes), return_counts=True)
+            code_parts.append(found)
+            count_parts.append(counts)
+    del all_hashes, all_docs, ranges
+    boilerplate = np.concatenate(boiler_parts)  # ranges ascend: sorted
+    postings = int(lengths.sum())
+    if not code_parts:
         empty = np.zeros((0, 2), np.int64)
-        return Candidates(empty, np.zeros(0, np.int64), boilerplate, len(hashes), 0)
-    codes, shared = np.unique(np.concatenate(pair_codes), return_counts=True)
+        return Candidates(empty, np.zeros(0, np.int64), boilerplate, postings, 0)
+    codes = np.concatenate(code_parts)
+    counts = np.concatenate(count_parts)
+    del code_parts, count_parts
+    order = np.argsort(codes, kind="stable")
+    codes, counts = codes[order], counts[order]
+    del order
+    starts = np.concatenate(([0], np.flatnonzero(np.diff(codes)) + 1))
+    codes, shared = codes[starts], np.add.reduceat(counts, starts)
     chosen = shared >= options.min_shared
     codes, shared = codes[chosen], shared[chosen]
     pairs = np.column_stack((codes // len(prints), codes % len(prints)))
-    return Candidates(pairs, shared, boilerplate, len(hashes), pair_postings)
+    return Candidates(pairs, shared, boilerplate, postings, pair_postings)
 
 
 def is_boilerplate(articles: int, most_in_one_outlet: int, options: ReuseOptions) -> bool:
@@ -539,37 +578,123 @@ class ReuseResult:
 def find_reuse(articles: Sequence[Article], options: ReuseOptions = ReuseOptions(),
                progress=None) -> ReuseResult:
     """All reuse links and reprint clusters among ``articles`` (ids must be unique)."""
+    return find_reuse_streamed(articles, lambda indices: [articles[i] for i in indices],
+                               options, progress)[0]
+
+
+def find_reuse_with_prints(articles: Sequence[Article], options: ReuseOptions = ReuseOptions(),
+                           progress=None) -> tuple[ReuseResult, list[np.ndarray], np.ndarray]:
+    """``find_reuse``, and what a fingerprint index keeps of the run: each article's
+    fingerprints (in input order) and the sorted boilerplate fingerprints."""
+    return find_reuse_streamed(articles, lambda indices: [articles[i] for i in indices],
+                               options, progress)[:3]
+
+
+#: articles whose full fingerprints (word offsets, shingles) are held at once while aligning
+ALIGN_BATCH = 4000
+
+
+def find_reuse_streamed(articles: Iterable[Article],
+                        fetch: Callable[[Sequence[int]], Sequence[Article]],
+                        options: ReuseOptions = ReuseOptions(), progress=None,
+                        on_fingerprint: Callable[[int, Article, Fingerprints], None] | None = None,
+                        ) -> tuple[ReuseResult, list[np.ndarray], np.ndarray, Candidates]:
+    """``find_reuse`` in bounded memory: ``articles`` is read once, in order (ids unique);
+    only each article's winnowed fingerprints are kept. Candidate pairs are then aligned a
+    group of connected articles at a time, ``fetch(indices)`` giving those articles again
+    (from a list, or from a store), so word offsets and shingles are held for at most about
+    ``ALIGN_BATCH`` articles. ``on_fingerprint(index, article, fingerprints)`` sees each
+    article once (a store writes its index rows there). Returns the result, each article's
+    fingerprints, the sorted boilerplate fingerprints and the candidate pairs."""
     import time
 
     timings = {}
     began = time.perf_counter()
-    prints = [fingerprint(a, options) for a in articles]
+    light: list[Fingerprints] = []
+    outlets: list[str | None] = []
+    published: dict[str, str | None] = {}
+    empty32 = np.zeros(0, np.int32)
+    empty64 = np.zeros(0, np.uint64)
+    for index, article in enumerate(articles):
+        fp = fingerprint(article, options)
+        if on_fingerprint is not None:
+            on_fingerprint(index, article, fp)
+        light.append(Fingerprints(article.id, empty32, empty32, empty64, fp.prints))
+        outlets.append(article.outlet)
+        published[article.id] = article.published
     timings["fingerprint_s"] = time.perf_counter() - began
     began = time.perf_counter()
-    candidates = candidate_pairs(prints, [a.outlet for a in articles], options)
+    candidates = candidate_pairs(light, outlets, options)
+    del outlets
     timings["candidates_s"] = time.perf_counter() - began
     began = time.perf_counter()
-    usable_cache: dict[int, np.ndarray] = {}
-
-    def usable(index: int) -> np.ndarray:
-        if index not in usable_cache:
-            usable_cache[index] = usable_mask(prints[index], candidates.boilerplate, options.window)
-        return usable_cache[index]
-
     links: list[ReuseLink] = []
-    for n, (i, j) in enumerate(candidates.pairs.tolist()):
-        links += align_pair(prints[i], prints[j], options, candidates.boilerplate,
-                            (usable(i), usable(j)), (articles[i].text, articles[j].text))
-        if progress and n % 1000 == 0:
-            progress(n, len(candidates.pairs))
+    # Pairs in an order that keeps neighbours together (breadth first over the pair graph);
+    # each article's full fingerprints are made when a pair first needs them and dropped
+    # once ``ALIGN_BATCH`` others were used since (least recently used).
+    cache: OrderedDict[int, tuple[Article, Fingerprints, np.ndarray]] = OrderedDict()
+    ordered = candidates.pairs[_pair_order(candidates.pairs, len(light))]
+    for begin in range(0, len(ordered), _PAIR_CHUNK):
+        chunk = ordered[begin:begin + _PAIR_CHUNK]
+        needed = np.unique(chunk).tolist()
+        missing = [i for i in needed if i not in cache]
+        for i, article in zip(missing, fetch(missing) if missing else ()):
+            fp = fingerprint(article, options)
+            cache[i] = (article, fp, usable_mask(fp, candidates.boilerplate, options.window))
+        for i in needed:
+            cache.move_to_end(i)
+        for i, j in chunk.tolist():
+            (text_i, fp_i, use_i), (text_j, fp_j, use_j) = cache[i], cache[j]
+            links += align_pair(fp_i, fp_j, options, candidates.boilerplate, (use_i, use_j),
+                                (text_i.text, text_j.text))
+        while len(cache) > max(ALIGN_BATCH, len(needed)):
+            cache.popitem(last=False)
+        if progress:
+            progress(begin + len(chunk), len(ordered))
+    del cache
     links.sort()
     timings["align_s"] = time.perf_counter() - began
     began = time.perf_counter()
-    clusters = build_clusters(links, {a.id: a.published for a in articles}, options)
+    clusters = build_clusters(links, published, options)
     timings["cluster_s"] = time.perf_counter() - began
-    stats = {"articles": len(articles), "fingerprints": candidates.postings,
+    stats = {"articles": len(light), "fingerprints": candidates.postings,
              "boilerplate_fingerprints": int(len(candidates.boilerplate)),
              "pair_postings": candidates.pair_postings,
              "candidate_pairs": int(len(candidates.pairs)), "links": len(links),
              "clusters": len(clusters), **{k: round(v, 3) for k, v in timings.items()}}
-    return ReuseResult(links, clusters, stats)
+    return (ReuseResult(links, clusters, stats), [fp.prints for fp in light],
+            candidates.boilerplate, candidates)
+
+
+_PAIR_CHUNK = 1000  # pairs whose missing articles are fetched together
+
+
+def _pair_order(pairs: np.ndarray, count: int) -> np.ndarray:
+    """An order of ``pairs`` (rows of article indices) that visits the pair graph breadth
+    first, so the pairs of one neighbourhood come together (bounded cache misses)."""
+    if not len(pairs):
+        return np.zeros(0, np.int64)
+    src = np.concatenate((pairs[:, 0], pairs[:, 1]))
+    dst = np.concatenate((pairs[:, 1], pairs[:, 0]))
+    by_src = np.argsort(src, kind="stable")
+    src, dst = src[by_src], dst[by_src]
+    offsets = np.searchsorted(src, np.arange(count + 1)).tolist()
+    neighbours = dst.tolist()
+    rank = [-1] * count
+    position = 0
+    for start in np.unique(pairs).tolist():
+        if rank[start] >= 0:
+            continue
+        rank[start] = position
+        position += 1
+        queue = deque([start])
+        while queue:
+            node = queue.popleft()
+            for other in neighbours[offsets[node]:offsets[node + 1]]:
+                if rank[other] < 0:
+                    rank[other] = position
+                    position += 1
+                    queue.append(other)
+    ranks = np.array(rank, dtype=np.int64)
+    ra, rb = ranks[pairs[:, 0]], ranks[pairs[:, 1]]
+    return np.lexsort((np.minimum(ra, rb), np.maximum(ra, rb)))

@@ -12,7 +12,8 @@ The schema is versioned with ``PRAGMA user_version``; ``MIGRATIONS[n]`` (``store
 takes version ``n`` to ``n + 1`` inside one transaction. Findings of every layer live in two
 generic tables (``layers``, ``layer_records``), so a new layer needs no migration.
 Knowledge bases of known claims live beside them (``store.knowledge``, mixed into ``Store``);
-``store.framing`` adds the narratives and actors figures per outlet and period.
+``store.framing`` adds the narratives and actors figures per outlet and period;
+``store.reuse_index`` the fingerprint index that makes reuse runs incremental (schema 6).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from .common import marks as _marks
 from .common import now as _now
 from .framing import FramingStats
 from .knowledge import ImportResult, KnowledgeBases
+from .reuse_index import ReuseIndexStore
 from .schema import MIGRATIONS, SCHEMA_VERSION
 
 __all__ = [
@@ -79,7 +81,7 @@ class AddResult:
                 "conflicts": len(self.conflicts)}
 
 
-class Store(KnowledgeBases, FramingStats):
+class Store(KnowledgeBases, FramingStats, ReuseIndexStore):
     """A propwatch corpus in SQLite. ``Store(path)`` creates the file unless ``create=False``.
 
     Use as a context manager or call ``close()``. Raises ``StoreError`` E601 (not a
@@ -990,3 +992,7 @@ def _process_alive(pid: int) -> bool:
     except OSError:  # it exists, but belongs to someone else
         return True
     return True
+
+
+Store._article_columns = _ARTICLE_COLUMNS
+Store._to_article = staticmethod(_article)

@@ -239,8 +239,45 @@ _MIGRATION_5 = (
     )""",
 )
 
+# Version 6: the reuse fingerprint index (issue 14), so a reuse run compares only the articles
+# added since the last one. ``reuse_index`` (one row) names the engine version and options the
+# index was built with, the reuse run its links belong to and the boilerplate fingerprints
+# (sorted uint64, as a blob). ``reuse_fingerprints`` holds, per indexed article (by ``seq``),
+# the content hash it was indexed with and its shingle hashes in word order (low 32 bits: which
+# articles a fingerprint that became boilerplate touches, and where). ``reuse_prints`` holds
+# the winnowed fingerprints, keyed by hash (as a signed 64-bit integer) then article;
+# ``reuse_pairs`` the candidate pairs (a < b by seq) with the fingerprints they share. Stores
+# of older versions start without an index: their next reuse run builds it.
+_MIGRATION_6 = (
+    """CREATE TABLE reuse_index (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        settings TEXT NOT NULL,
+        run_id INTEGER,
+        boilerplate BLOB NOT NULL,
+        articles INTEGER NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE reuse_fingerprints (
+        seq INTEGER PRIMARY KEY,
+        content_hash TEXT NOT NULL,
+        shingles BLOB NOT NULL
+    )""",
+    """CREATE TABLE reuse_prints (
+        hash INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (hash, seq)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE reuse_pairs (
+        a INTEGER NOT NULL,
+        b INTEGER NOT NULL,
+        shared INTEGER NOT NULL,
+        PRIMARY KEY (a, b)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX reuse_pairs_b ON reuse_pairs(b)",
+)
+
 #: Ordered schema migrations; ``MIGRATIONS[n]`` takes a database from version n to n + 1.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (_MIGRATION_1, _MIGRATION_2, _MIGRATION_3,
-                                           _MIGRATION_4, _MIGRATION_5)
+                                           _MIGRATION_4, _MIGRATION_5, _MIGRATION_6)
 SCHEMA_VERSION = len(MIGRATIONS)
 
