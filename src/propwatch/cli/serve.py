@@ -11,7 +11,7 @@ from typing import List, Optional
 import typer
 
 from ..errors import PropwatchError, UsageError
-from ..server.settings import ServerSettings, require_server_extra
+from ..server.settings import ServerSettings, require_server_extra, usable_cores
 from .common import (err, fail, pipeline_settings, settings_or_exit, with_knowledge_bases,
                      with_option, without_option)
 
@@ -35,6 +35,11 @@ def serve_command(
         None, "--timeout", min=0.001, help="Seconds one analysis may take; past it the answer "
         "is 503 and the analysis is stopped (its worker process is replaced; default "
         f"{_DEFAULTS.analysis_timeout_s:g})."),
+    workers: Optional[int] = typer.Option(
+        None, "--workers", min=1, envvar="PROPWATCH_WORKERS", show_envvar=True,
+        help="Analysis worker processes, each loading the models once; a request goes to an "
+        f"idle one (default: one per usable core, here {usable_cores()}). Each takes the "
+        "models' memory again; 1 analyses one article at a time."),
     detector: Optional[str] = typer.Option(None, "--detector", "-d",
                                            help="Detector name (see 'propwatch detectors')."),
     with_: Optional[List[str]] = with_option(),
@@ -54,19 +59,26 @@ def serve_command(
                              reason="knowledge bases live in a store: give it with --db"), 2)
     pipeline = with_knowledge_bases(
         pipeline_settings(settings_or_exit(detector=detector), with_, without), kb, db)
-    given = {"max_body_bytes": max_body_bytes, "analysis_timeout_s": timeout}
+    given = {"max_body_bytes": max_body_bytes, "analysis_timeout_s": timeout,
+             "workers": workers}
     try:
         settings = ServerSettings(db=db, token=token, pipeline=pipeline,
                                   **{k: v for k, v in given.items() if v is not None})
     except PropwatchError as exc:
         fail(exc, 2)
+    if settings.workers > usable_cores():
+        err.print(f"warning: {settings.workers} analysis workers on {usable_cores()} usable "
+                  "cores: they will take turns on the cores, and each holds the models in "
+                  "memory.", markup=False)
     if token is None and not _is_loopback(host):
         err.print(f"warning: serving on {host} without --token: anyone who can reach this port "
                   "can use the API. Set PROPWATCH_TOKEN.", markup=False)
 
     def banner() -> None:  # once the port is bound and the app built: nothing can fail after
-        err.print(f"propwatch serve: http://{_url_host(host)}:{port}/ (API docs at /docs)",
-                  markup=False)
+        workers = (f"{settings.workers} analysis worker{'s' if settings.workers > 1 else ''}"
+                   if settings.isolation == "process" else "analyses in this process")
+        err.print(f"propwatch serve: http://{_url_host(host)}:{port}/ (API docs at /docs; "
+                  f"{workers})", markup=False)
 
     try:
         serve(settings, host=host, port=port, on_ready=banner)

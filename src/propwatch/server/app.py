@@ -1,10 +1,11 @@
 """The FastAPI application: routers, error handlers, middleware, the UI's static files.
 
-``create_app(settings)`` opens the store and starts the analysis worker, which loads the
-pipeline's components (so a bad --db or component fails before serving); analyses run one at a
-time in that worker process (see ``workers``), never on the event loop. With the default
-``isolation="process"`` a script that calls ``create_app`` needs the usual
-``if __name__ == "__main__":`` guard (the worker is a spawned process).
+``create_app(settings)`` opens the store and starts the analysis workers (``settings.workers``
+processes, one per usable core by default), each of which loads the pipeline's components (so a
+bad --db or component fails before serving); each analysis runs in an idle worker process (see
+``workers``), never on the event loop. With the default ``isolation="process"`` a script that
+calls ``create_app`` needs the usual ``if __name__ == "__main__":`` guard (the workers are
+spawned processes).
 """
 
 from __future__ import annotations

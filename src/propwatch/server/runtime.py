@@ -1,5 +1,5 @@
-"""What one app holds for its lifetime: settings, the analysis worker, the store, and the
-dispatcher thread that hands analyses to the worker one at a time under a time limit."""
+"""What one app holds for its lifetime: settings, the analysis workers, the store, and the
+dispatcher threads (one per worker) that hand analyses to the workers under a time limit."""
 
 from __future__ import annotations
 
@@ -17,14 +17,14 @@ from ..pipeline import pipeline_names
 from ..store import Store
 from .problems import NO_STORE, ApiError
 from .settings import ServerSettings
-from .workers import InProcess, InThread, Job, Outcome, PipelineRefused, WorkerLost
+from .workers import InThread, Job, Outcome, PipelineRefused, Pool, WorkerLost
 
 if TYPE_CHECKING:
     from .inputs import Upload
 
 
 class Runtime:
-    """Shared state of one app. The analysis worker loads the pipeline's components here and
+    """Shared state of one app. The analysis workers load the pipeline's components here and
     the store opens here, so a bad component, detector or --db fails at startup, not on the
     first request."""
 
@@ -34,7 +34,7 @@ class Runtime:
         self.ingest_settings = replace(settings.pipeline, max_bytes=settings.max_body_bytes)
         self._lock = threading.Lock()
         self._store: Store | None = None
-        self._worker: InProcess | InThread | None = None
+        self._worker: Pool | InThread | None = None
         self._dispatcher: ThreadPoolExecutor | None = None
         self._health = ThreadPoolExecutor(max_workers=1, thread_name_prefix="propwatch-health")
         self.open()
@@ -48,11 +48,14 @@ class Runtime:
             if self._store is None and self.settings.db:
                 self._store = Store(self.settings.db, create=False)
             if self._worker is None:
-                isolated = self.settings.isolation == "process"
-                self._worker = (InProcess if isolated else InThread)(self.settings.pipeline)
+                self._worker = (Pool(self.settings.pipeline, self.settings.workers)
+                                if self.settings.isolation == "process"
+                                else InThread(self.settings.pipeline))
             if self._dispatcher is None:
-                # One dispatcher: analyses queue in order, one at a time on the worker.
-                self._dispatcher = ThreadPoolExecutor(max_workers=1,
+                # One dispatcher thread per worker: analyses queue in order (unbounded, but
+                # each waits at most until its deadline, then is dropped unstarted: 503
+                # timeout), and each thread holds one worker while its analysis runs.
+                self._dispatcher = ThreadPoolExecutor(max_workers=self._worker.size,
                                                       thread_name_prefix="propwatch-analysis")
 
     @property
@@ -62,7 +65,7 @@ class Runtime:
         return self._store
 
     @property
-    def worker(self) -> InProcess | InThread:
+    def worker(self) -> Pool | InThread:
         if self._worker is None:
             self.open()
         assert self._worker is not None
@@ -83,8 +86,9 @@ class Runtime:
                       report: bool = False,
                       config: Mapping[str, Mapping[str, Any]] | None = None,
                       ) -> tuple[Outcome, Upload]:
-        """Read the request's article (a thread) and analyse it (the worker), both within the
-        time limit: past it, 503 ``timeout`` and, in a worker process, the worker is killed.
+        """Read the request's article (a thread) and analyse it (an idle worker), both within
+        the time limit: past it, 503 ``timeout`` and, in a worker process, that worker is
+        killed (and replaced).
         ``config``: settings of some components for this analysis only."""
         limit = self.settings.analysis_timeout_s
         deadline = time.monotonic() + limit
@@ -131,7 +135,7 @@ class Runtime:
         return self._dispatcher
 
     def close(self) -> None:
-        """Stop the worker and the dispatcher, and close the store."""
+        """Stop the workers and the dispatcher, and close the store."""
         with self._lock:
             worker, dispatcher, store = self._worker, self._dispatcher, self._store
             self._worker = self._dispatcher = self._store = None

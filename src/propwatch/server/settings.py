@@ -4,6 +4,7 @@ the CLI can build settings and report a missing extra without importing FastAPI.
 from __future__ import annotations
 
 import importlib.util
+import os
 from dataclasses import dataclass, field
 
 from ..config import Settings
@@ -15,6 +16,15 @@ MISSING_EXTRA = (
 )
 _REQUIRED = ("fastapi", "fastapi_offline", "uvicorn", "python_multipart")
 ISOLATIONS = ("process", "thread")
+
+
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity mask, as taskset or a container's
+    cpuset gives it; ``os.cpu_count()`` where the platform has no mask)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def require_server_extra() -> None:
@@ -40,6 +50,10 @@ class ServerSettings:
     # "thread": in this process (sees components added with propwatch.pipeline.register; a
     # timed-out analysis runs on to its end, holding the analysis worker meanwhile).
     isolation: str = "process"
+    # Analysis worker processes (isolation="process"), each loading the pipeline once; a job
+    # goes to an idle one. Default: one per usable core. With isolation="thread" analyses run
+    # one at a time whatever this says.
+    workers: int = field(default_factory=usable_cores)
     query_timeout_s: float = 10.0  # a store query running longer is stopped: 503 query_timeout
     header_timeout_s: float = 10.0  # a client must send a request's headers within this
     body_timeout_s: float = 60.0  # ... and its whole body within this after the headers
@@ -56,6 +70,10 @@ class ServerSettings:
             if not value > 0:
                 raise UsageError.make("E402", value=value, option=option,
                                       reason="must be a positive number of seconds")
+        if isinstance(self.workers, bool) or not isinstance(self.workers, int) \
+                or self.workers < 1:
+            raise UsageError.make("E402", value=self.workers, option="--workers",
+                                  reason="must be a whole number of processes, at least 1")
         if self.isolation not in ISOLATIONS:
             raise UsageError.make("E402", value=self.isolation, option="isolation",
                                   reason=f"must be one of {', '.join(ISOLATIONS)}")
