@@ -35,7 +35,7 @@ ALLOWED: dict[str, set[str]] = {
                "techniques"},
     "train": {"attribution", "detect", "doc", "errors", "eval", "ingest", "kb", "narratives",
               "roles", "techniques"},
-    "bench": {"config", "corpus", "doc", "eval", "pipeline", "reuse", "server", "store",
+    "bench": {"config", "corpus", "detect", "doc", "eval", "pipeline", "reuse", "server", "store",
               "techniques"},
     "cli": {"attribution", "bench", "config", "corpus", "detect", "doc", "errors", "eval", "ingest", "kb", "narratives",
             "pipeline", "render", "roles", "reuse", "server", "store", "techniques", "train"},

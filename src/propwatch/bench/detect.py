@@ -6,8 +6,11 @@ import resource
 from dataclasses import replace
 import sys
 import time
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
+import numpy as np
+
+from ..doc import Article
 from ..eval.ptc import load_split
 from ..pipeline import Pipeline, get_component
 
@@ -21,32 +24,64 @@ def peak_rss_mb() -> float:
 def benchmark(*, split: str = "dev", data: str | None = None, detector_name: str | None = None,
               repeat: int = 3) -> dict:
     """Articles per second through the techniques pipeline (SI + TC, best of ``repeat`` runs;
-    model load timed apart) and the process's peak memory, on a PTC split."""
+    model load timed apart) and the process's peak memory, on a PTC split. For a subword
+    detector, also the bare onnxruntime forward over the same windows, timed in turns with the
+    pipeline, and the ratio of the two: a figure that holds across CPUs."""
     began = time.perf_counter()
     component = get_component("techniques", {"detector": detector_name})
     pipeline = Pipeline([component])
     load_seconds = time.perf_counter() - began
     articles = load_split(split, data).articles
     characters = sum(len(a.text) for a in articles)
-    timings = []
+    detector = component.detector  # type: ignore[attr-defined]
+    forward = bare_forward(detector, articles)
+    timings, bare = [], []
     for _ in range(repeat):
         began = time.perf_counter()
         for _doc in pipeline.pipe(articles):
             pass
         timings.append(time.perf_counter() - began)
+        if forward is not None:
+            began = time.perf_counter()
+            forward()
+            bare.append(time.perf_counter() - began)
     best = min(timings)
-    detector = component.detector  # type: ignore[attr-defined]
     tokenizer = getattr(detector, "tokenizer", None)  # subword detectors: report tokens/s too
-    tokens = {}
+    tokens: dict = {}
     if tokenizer is not None:
         count = sum(len(tokenizer.encode(a.text, add_special_tokens=False).ids) for a in articles)
         tokens = {"subword_tokens": count, "tokens_per_s": round(count / best)}
+    if bare:
+        tokens |= {"bare_forward_s": round(min(bare), 3),
+                   "bare_forward_articles_per_s": round(len(articles) / min(bare), 1),
+                   "ratio_to_bare_forward": round(min(bare) / best, 3)}
     return {"detector": detector.version, "split": split, "articles": len(articles), **tokens,
             "characters": characters, "model_load_s": round(load_seconds, 3),
             "seconds_best_of": round(best, 3), "repeat": repeat,
             "articles_per_s": round(len(articles) / best, 1),
             "characters_per_s": round(characters / best),
             "peak_rss_mb": round(peak_rss_mb(), 1)}
+
+
+def bare_forward(detector: object, articles: Sequence[Article]) -> Callable[[], None] | None:
+    """The encoder alone over the windows ``detector`` makes of ``articles`` (one onnxruntime
+    run per window, unpadded, outputs dropped): the floor under the detector's time. None for a
+    detector without a subword encoder."""
+    from ..detect.transformer import encode_article
+
+    session, tokenizer = getattr(detector, "session", None), getattr(detector, "tokenizer", None)
+    if session is None or tokenizer is None:
+        return None
+    feeds = []
+    for article in articles:
+        for window in encode_article(article, tokenizer):
+            ids = np.array([[window.cls, *window.ids, window.sep]], dtype=np.int64)
+            feeds.append({"ids": ids, "mask": np.ones_like(ids)})
+
+    def run() -> None:
+        for feed in feeds:
+            session.run(None, feed)
+    return run
 
 
 def pipeline_cost(components: tuple[str, ...], *, split: str = "dev", data: str | None = None,

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from ..errors import PropwatchError
+from ..errors import InputError, PropwatchError
 from .common import err, fail
 from .common import settings_or_exit as _settings
 
@@ -188,3 +188,20 @@ def train_roles_command(
     except PropwatchError as exc:
         fail(exc, 2)
     typer.echo(json.dumps(meta, indent=2))
+
+
+@train_app.command("optimize-encoder")
+def optimize_encoder_command(
+    source: Path = typer.Argument(..., help="An encoder.onnx (fp32 export or dynamic int8)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Where to write the optimized encoder.onnx."),
+    heads: int = typer.Option(12, "--heads", min=1, help="Attention heads per layer (MiniLM: 12)."),
+) -> None:
+    """Fuse the encoder's attention blocks into onnxruntime's MultiHeadAttention (int8 weights
+    kept; an fp32 export is quantized after) and print how far the outputs moved."""
+    from ..train.onnx_graph import optimize_encoder
+
+    if not source.is_file():
+        fail(InputError.make("E101", path=source), 2)
+    report = optimize_encoder(source, out, num_heads=heads,
+                              log=lambda m: err.print(m, markup=False))
+    typer.echo(json.dumps(report, indent=2))

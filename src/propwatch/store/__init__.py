@@ -37,7 +37,7 @@ from ..doc import (TECHNIQUES, Article, Cluster, Document, Layer, Passage, Reuse
 from ..errors import InputError, StoreError
 from .common import CHUNK as _CHUNK
 from .common import chunks as _chunks
-from .common import fts_query
+from .common import clear_reuse_run, fts_query
 from .common import marks as _marks
 from .common import now as _now
 from .framing import FramingStats
@@ -695,11 +695,7 @@ class Store(KnowledgeBases, FramingStats, ReuseIndexStore):
         Every article they name must be stored (E607).
         """
         with self._write() as db:
-            if db.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
-                raise StoreError.make("E608", run_id=run_id, path=self.path)
-            db.execute("DELETE FROM cluster_members WHERE run_id = ?", (run_id,))
-            db.execute("DELETE FROM clusters WHERE run_id = ?", (run_id,))
-            db.execute("DELETE FROM reuse_links WHERE run_id = ?", (run_id,))
+            clear_reuse_run(db, run_id, self.path)
             batch: list[ReuseLink] = []
             for link in links:
                 batch.append(link)

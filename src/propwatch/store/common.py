@@ -40,3 +40,15 @@ def fts_query(q: str) -> str | None:
             continue
         parts.append('"' + word.replace('"', '""') + '"' + ("*" if prefix else ""))
     return " ".join(parts) or None
+
+
+def clear_reuse_run(db: Any, run_id: int, path: Any) -> None:
+    """Empty run ``run_id``'s links and clusters before they are written again; E608 when the
+    store has no such run."""
+    from ..errors import StoreError
+
+    if db.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
+        raise StoreError.make("E608", run_id=run_id, path=path)
+    db.execute("DELETE FROM cluster_members WHERE run_id = ?", (run_id,))
+    db.execute("DELETE FROM clusters WHERE run_id = ?", (run_id,))
+    db.execute("DELETE FROM reuse_links WHERE run_id = ?", (run_id,))

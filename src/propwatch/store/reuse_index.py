@@ -14,8 +14,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from ..doc import Article, Cluster, ReuseLink
-from ..errors import StoreError
-from .common import chunks, marks, now
+from .common import chunks, clear_reuse_run, marks, now
 from .schema import _MIGRATION_6
 
 _LOOKUP_CHUNK = 20_000  # hashes per json_each lookup
@@ -165,13 +164,8 @@ class ReuseIndexStore:
                     db.executemany("INSERT OR IGNORE INTO reuse_prints (hash, seq) VALUES (?,?)",
                                    zip(hashes[start:start + _INSERT_CHUNK].tolist(),
                                        seqs[start:start + _INSERT_CHUNK].tolist()))
-            count = db.execute("SELECT count(*) FROM reuse_fingerprints").fetchone()[0]
-            db.execute("INSERT OR REPLACE INTO reuse_index (id, settings, run_id, boilerplate,"
-                       " articles, updated_at) VALUES (1, ?, ?, ?, ?, ?)",
-                       (json.dumps(settings, sort_keys=True), run_id,
-                        np.ascontiguousarray(boilerplate, dtype=np.uint64).tobytes(), count,
-                        now()))
-            return count
+            return _mark_index_complete(db, settings=settings, run_id=run_id,
+                                        boilerplate=boilerplate)
 
     def iter_articles_with_keys(self, batch_size: int = 1000
                                 ) -> Iterator[tuple[int, str, Article]]:
@@ -252,13 +246,8 @@ class ReuseIndexStore:
                         boilerplate: np.ndarray) -> int:
         """Mark the index complete: its settings, run and boilerplate fingerprints."""
         with self._write() as db:
-            count = db.execute("SELECT count(*) FROM reuse_fingerprints").fetchone()[0]
-            db.execute("INSERT OR REPLACE INTO reuse_index (id, settings, run_id, boilerplate,"
-                       " articles, updated_at) VALUES (1, ?, ?, ?, ?, ?)",
-                       (json.dumps(settings, sort_keys=True), run_id,
-                        np.ascontiguousarray(boilerplate, dtype=np.uint64).tobytes(), count,
-                        now()))
-            return count
+            return _mark_index_complete(db, settings=settings, run_id=run_id,
+                                        boilerplate=boilerplate)
 
     def save_reuse_update(self, run_id: int, *, from_run: int, drop: Iterable[tuple[str, str]],
                           links: Iterable[ReuseLink], clusters: Iterable[Cluster]) -> None:
@@ -266,11 +255,7 @@ class ReuseIndexStore:
         except those of the article pairs ``drop`` (``(a, b)`` ids, a < b), then ``links``
         (the recomputed ones) and every cluster of the run."""
         with self._write() as db:
-            if db.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
-                raise StoreError.make("E608", run_id=run_id, path=self.path)
-            db.execute("DELETE FROM cluster_members WHERE run_id = ?", (run_id,))
-            db.execute("DELETE FROM clusters WHERE run_id = ?", (run_id,))
-            db.execute("DELETE FROM reuse_links WHERE run_id = ?", (run_id,))
+            clear_reuse_run(db, run_id, self.path)
             db.execute("CREATE TEMP TABLE IF NOT EXISTS reuse_drop (a TEXT, b TEXT,"
                        " PRIMARY KEY (a, b))")
             db.execute("DELETE FROM temp.reuse_drop")
@@ -298,3 +283,14 @@ class ReuseIndexStore:
                            " VALUES (?,?,?,?,?,?,?)", cluster_rows)
             db.executemany("INSERT INTO cluster_members (run_id, cluster_id, position,"
                            ' article_id, start, "end") VALUES (?,?,?,?,?,?)', member_rows)
+
+
+def _mark_index_complete(db, *, settings: dict[str, Any], run_id: int | None,
+                         boilerplate: np.ndarray) -> int:
+    """Record the index's settings, run and boilerplate fingerprints; return its articles."""
+    count = db.execute("SELECT count(*) FROM reuse_fingerprints").fetchone()[0]
+    db.execute("INSERT OR REPLACE INTO reuse_index (id, settings, run_id, boilerplate,"
+               " articles, updated_at) VALUES (1, ?, ?, ?, ?, ?)",
+               (json.dumps(settings, sort_keys=True), run_id,
+                np.ascontiguousarray(boilerplate, dtype=np.uint64).tobytes(), count, now()))
+    return count

@@ -98,8 +98,9 @@ def export_sentence_encoder(out: Path, log: Log = lambda _: None, *, data: str |
     """Write ``out``/encoder.onnx (int8), tokenizer.json and meta.json; return the meta. With
     ``tune``, the model is first fine-tuned on CheckThat! 2020 train (``data``)."""
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModel
+
+    from .onnx_graph import optimize_encoder
 
     began = time.perf_counter()
     base = base_model_dir()
@@ -125,8 +126,8 @@ def export_sentence_encoder(out: Path, log: Log = lambda _: None, *, data: str |
                       dynamo=False, dynamic_axes={"ids": {0: "batch", 1: "seq"},
                                                   "mask": {0: "batch", 1: "seq"},
                                                   "hidden": {0: "batch", 1: "seq"}})
-    quantize_dynamic(str(fp32), str(out / "encoder.onnx"), weight_type=QuantType.QInt8,
-                     per_channel=True)
+    optimize_encoder(fp32, out / "encoder.onnx", check=False,
+                     num_heads=model.config.num_attention_heads)
     fp32.unlink()
     shutil.copy(base / "tokenizer.json", out / "tokenizer.json")
     meta = {"version": TUNED_VERSION if tune else VERSION,

@@ -256,11 +256,13 @@ def JointModel(encoder):  # noqa: N802 - a factory standing in for the class (to
 
 
 def export_onnx(model, out_dir: Path, *, tokenizer_path: Path, log: Log) -> None:
-    """The encoder + token head to ONNX (fp32 and dynamic int8), the span head to npz."""
+    """The encoder + token head to ONNX (fp32, then attention fused and dynamic int8), the span
+    head to npz."""
     import shutil
 
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    from .onnx_graph import optimize_encoder
 
     model.eval()
 
@@ -280,8 +282,8 @@ def export_onnx(model, out_dir: Path, *, tokenizer_path: Path, log: Log) -> None
                       output_names=["bio", "hidden"], opset_version=17, dynamo=False,
                       dynamic_axes={"ids": {0: "batch", 1: "seq"}, "mask": {0: "batch", 1: "seq"},
                                     "bio": {0: "batch", 1: "seq"}, "hidden": {0: "batch", 1: "seq"}})
-    quantize_dynamic(str(fp32), str(out_dir / "encoder.onnx"), weight_type=QuantType.QInt8,
-                     per_channel=True)
+    optimize_encoder(fp32, out_dir / "encoder.onnx", check=False,
+                     num_heads=model.encoder.config.num_attention_heads)
     head = model.span_head
     np.savez(out_dir / "span_head.npz", weight=head.weight.detach().numpy().astype(np.float32),
              bias=head.bias.detach().numpy().astype(np.float32))
