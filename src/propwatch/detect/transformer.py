@@ -510,23 +510,30 @@ class TransformerDetector:
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------ the models
-    def _run_encoder(self, windows: Sequence[Window], spill_after: int | None = SPILL_SUBWORDS
+    def _run_encoder(self, windows: Sequence[Window], batch: int = 8,
+                     spill_after: int | None = SPILL_SUBWORDS
                      ) -> tuple[list[np.ndarray], HiddenStates]:
-        """BIO probabilities (n, 3) and hidden states (n, h) of each window's subwords; the
-        states past ``spill_after`` subwords go to disk. One window per forward, unpadded: the
-        last window of an article is short, and padding it to its batch's width cost ~15 % of
-        the encoder's time (a batch of one is as fast per subword on a CPU)."""
+        """BIO probabilities (n, 3) and hidden states (n, h) of each window's subwords, a batch
+        of windows at a time; the states past ``spill_after`` subwords go to disk. (Running
+        each window alone, unpadded, was 1.15x faster but moved the int8 activation ranges the
+        decoding was tuned on: dev SI 0.4619 -> 0.4523; kept batched until decoding is re-tuned.)"""
         bios: list[np.ndarray] = []
         states = HiddenStates(spill_after)
-        for w in windows:
-            n = len(w)
-            ids = np.empty((1, n + 2), dtype=np.int64)
-            ids[0, 0], ids[0, 1:n + 1], ids[0, n + 1] = w.cls, w.id_array, w.sep
+        for b in range(0, len(windows), batch):
+            chunk = windows[b:b + batch]
+            width = max(len(w) for w in chunk) + 2
+            ids = np.zeros((len(chunk), width), dtype=np.int64)
+            mask = np.zeros_like(ids)
+            for row, w in enumerate(chunk):
+                n = len(w)
+                ids[row, 0], ids[row, 1:n + 1], ids[row, n + 1] = w.cls, w.id_array, w.sep
+                mask[row, :n + 2] = 1
             with self._lock:
-                bio, hidden = self.session.run(["bio", "hidden"],
-                                               {"ids": ids, "mask": np.ones_like(ids)})
-            bios.append(bio[0, 1:n + 1])
-            states.append(hidden[0, 1:n + 1])  # on disk: a copy; the forward's output can go
+                bio, hidden = self.session.run(["bio", "hidden"], {"ids": ids, "mask": mask})
+            for row, w in enumerate(chunk):
+                n = len(w)
+                bios.append(bio[row, 1:n + 1])
+                states.append(hidden[row, 1:n + 1])  # on disk: a copy; the batch can go
             del bio, hidden
         return bios, states
 
