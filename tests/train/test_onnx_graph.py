@@ -99,3 +99,32 @@ def test_fusing_a_fused_encoder_again_changes_nothing(tmp_path: Path) -> None:
                               num_heads=12)
     assert report["attention_blocks_fused"] == 0
     assert report["max_output_difference"] == 0.0
+
+
+def test_an_fp32_export_is_fused_then_quantized(tmp_path: Path) -> None:
+    """The path of every fresh training run: the dense layer that reads the fused attention's
+    output gets int8 weights (shape inference cannot type a com.microsoft operator's output;
+    this once stopped a finished training at its export)."""
+    rng = np.random.default_rng(13)
+    hidden = HEADS * SIZE
+    model = _exported_attention()
+    graph = model.graph
+    graph.node.append(helper.make_node("MatMul", ["out", "dense"], ["dense_out"]))
+    graph.node.append(helper.make_node("Add", ["dense_out", "dense_bias"], ["projected"]))
+    graph.initializer.append(helper.make_tensor(
+        "dense", TensorProto.FLOAT, [hidden, hidden],
+        rng.normal(size=hidden * hidden).astype(np.float32).tolist()))
+    graph.initializer.append(helper.make_tensor("dense_bias", TensorProto.FLOAT, [hidden],
+                                                [0.1] * hidden))
+    del graph.output[:]
+    graph.output.append(helper.make_tensor_value_info("projected", TensorProto.FLOAT,
+                                                      [1, SEQ, hidden]))
+    onnx.save(model, str(tmp_path / "fp32.onnx"))
+    report = optimize_encoder(tmp_path / "fp32.onnx", tmp_path / "int8.onnx", num_heads=HEADS,
+                              check=False)
+    assert report["attention_blocks_fused"] == 1
+    assert {"MatMulInteger", FUSED_ATTENTION} <= set(report["operators"])
+    feed = {x: rng.normal(size=(1, SEQ, hidden)).astype(np.float32) for x in "qkv"}
+    feed["mask"] = np.array([[1, 1, 1, 0, 0]], dtype=np.int64)
+    before, after = _run(model, feed), _run(onnx.load(str(tmp_path / "int8.onnx")), feed)
+    assert np.abs(before - after).max() < 0.1 * np.abs(before).max()

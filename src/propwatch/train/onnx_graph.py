@@ -155,8 +155,11 @@ def optimize_encoder(source: Path, target: Path, *, num_heads: int, log: Log = l
 
         with tempfile.TemporaryDirectory() as tmp:
             onnx.save(model, str(Path(tmp) / "fused.onnx"))
+            # the fused attention is a com.microsoft operator that shape inference cannot type:
+            # its outputs are float tensors, as every activation of these models
             quantize_dynamic(str(Path(tmp) / "fused.onnx"), str(target),
-                             weight_type=QuantType.QInt8, per_channel=True)
+                             weight_type=QuantType.QInt8, per_channel=True,
+                             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
     report: dict = {"attention_blocks_fused": blocks, "int8": True,
                     "operators": sorted({n.op_type for n in onnx.load(str(target)).graph.node})}
     if check:
