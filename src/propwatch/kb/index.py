@@ -10,8 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
@@ -75,8 +74,7 @@ class BM25:
         return out
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     """One claim proposed for one query, with what the re-ranker reads."""
 
     index: int  # the claim's position in the index
@@ -147,4 +145,5 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
 
 def _ranks(scores: np.ndarray, ids: np.ndarray) -> np.ndarray:
     """1-based rank of each of ``ids`` among all scores (rank = 1 + number strictly better)."""
-    return (scores[None, :] > scores[ids][:, None]).sum(1) + 1
+    ordered = np.sort(scores)
+    return len(scores) - np.searchsorted(ordered, scores[ids], side="right") + 1

@@ -13,7 +13,6 @@ the query, and a bias."""
 from __future__ import annotations
 
 import json
-import math
 from importlib import resources
 from pathlib import Path
 from typing import Sequence
@@ -37,27 +36,29 @@ def features(query: str, candidates: Sequence[Candidate], claim_texts: Sequence[
     if not candidates:
         return np.zeros((0, len(FEATURES)), dtype=np.float32)
     query_words, query_names = set(words(query)), names(query)
-    best_bm25 = max(c.bm25 for c in candidates) or 1.0
-    cosines = sorted((c.cosine for c in candidates), reverse=True)
-    lexical = sorted((c.bm25 for c in candidates), reverse=True)
-    rows = []
-    for k, (candidate, text) in enumerate(zip(candidates, claim_texts)):
+    bm25 = np.array([c.bm25 for c in candidates], dtype=np.float64)
+    cosine = np.array([c.cosine for c in candidates], dtype=np.float64)
+    best_bm25 = float(bm25.max()) or 1.0
+    cosines = np.sort(cosine)[::-1]
+    lexical = np.sort(bm25)[::-1]
+    # how far each stands out from the best of the others (positive only for the best)
+    other_cosine = np.where((cosine == cosines[0]) & (len(cosines) > 1),
+                            cosines[min(1, len(cosines) - 1)], cosines[0])
+    other_bm25 = np.where((bm25 == lexical[0]) & (len(lexical) > 1),
+                          lexical[min(1, len(lexical) - 1)], lexical[0])
+    overlap = np.zeros((len(candidates), 3), dtype=np.float64)
+    for k, text in enumerate(claim_texts):
         known = claim_words[k] if claim_words is not None else set(words(text))
         named = claim_names[k] if claim_names is not None else names(text)
         shared = len(query_words & known)
-        # how far it stands out from the best of the others (positive only for the best)
-        other_cosine = cosines[1] if candidate.cosine == cosines[0] and len(cosines) > 1 \
-            else cosines[0]
-        other_bm25 = lexical[1] if candidate.bm25 == lexical[0] and len(lexical) > 1 \
-            else lexical[0]
-        rows.append([candidate.bm25 / best_bm25, candidate.bm25, candidate.cosine,
-                     candidate.cosine - cosines[0], candidate.cosine - other_cosine,
-                     (candidate.bm25 - other_bm25) / best_bm25, candidate.cosine ** 2,
-                     math.log(candidate.bm25_rank),
-                     math.log(candidate.cosine_rank), shared / max(len(known), 1),
-                     shared / max(len(query_words), 1),
-                     len(query_names & named) / max(len(named), 1), 1.0])
-    return np.asarray(rows, dtype=np.float32)
+        overlap[k] = (shared / max(len(known), 1), shared / max(len(query_words), 1),
+                      len(query_names & named) / max(len(named), 1))
+    columns = [bm25 / best_bm25, bm25, cosine, cosine - cosines[0], cosine - other_cosine,
+               (bm25 - other_bm25) / best_bm25, cosine ** 2,
+               np.log([c.bm25_rank for c in candidates]),
+               np.log([c.cosine_rank for c in candidates]),
+               overlap[:, 0], overlap[:, 1], overlap[:, 2], np.ones(len(candidates))]
+    return np.column_stack(columns).astype(np.float32)
 
 
 class Reranker:
