@@ -8,18 +8,10 @@ import os
 import pickle
 import threading
 import time
-import warnings
 
 import pytest
 
-pytest.importorskip("fastapi", reason="the [server] extra (fastapi) is not installed: "
-                                      "pip install 'propwatch[server]'")
-pytest.importorskip("python_multipart", reason="the [server] extra (python-multipart) is not "
-                                               "installed: pip install 'propwatch[server]'")
-
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", message=".*httpx2")
-    from fastapi.testclient import TestClient
+from ._extra import TestClient  # skips this module without the [server] extra
 
 from propwatch import analyze
 from propwatch.doc import Article

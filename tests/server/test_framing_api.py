@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-import warnings
-
 import pytest
 
-pytest.importorskip("fastapi", reason="the [server] extra (fastapi) is not installed: "
-                                      "pip install 'propwatch[server]'")
-
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", message=".*httpx2")
-    from fastapi.testclient import TestClient  # noqa: E402
+from ._extra import TestClient  # skips this module without the [server] extra
 
 from propwatch.server import ServerSettings, create_app  # noqa: E402
 

@@ -10,18 +10,10 @@ import re
 import socket
 import threading
 import time
-import warnings
 
 import pytest
 
-pytest.importorskip("fastapi", reason="the [server] extra (fastapi) is not installed: "
-                                      "pip install 'propwatch[server]'")
-pytest.importorskip("python_multipart", reason="the [server] extra (python-multipart) is not "
-                                               "installed: pip install 'propwatch[server]'")
-
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", message=".*httpx2")
-    from fastapi.testclient import TestClient
+from ._extra import TestClient  # skips this module without the [server] extra
 
 import uvicorn
 

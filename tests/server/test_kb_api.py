@@ -6,18 +6,10 @@ from __future__ import annotations
 import html as htmllib
 import json
 import re
-import warnings
 
 import pytest
 
-pytest.importorskip("fastapi", reason="the [server] extra (fastapi) is not installed: "
-                                      "pip install 'propwatch[server]'")
-pytest.importorskip("python_multipart", reason="the [server] extra (python-multipart) is not "
-                                               "installed: pip install 'propwatch[server]'")
-
-with warnings.catch_warnings():  # starlette prefers httpx2 for its TestClient
-    warnings.filterwarnings("ignore", message=".*httpx2")
-    from fastapi.testclient import TestClient
+from ._extra import TestClient  # skips this module without the [server] extra
 
 from propwatch.kb.encoder import SentenceEncoder
 from propwatch.kb.loading import ensure_vectors

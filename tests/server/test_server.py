@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import json
 import time
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-pytest.importorskip("fastapi", reason="the [server] extra (fastapi) is not installed: "
-                                      "pip install 'propwatch[server]'")
-pytest.importorskip("python_multipart", reason="the [server] extra (python-multipart) is not "
-                                               "installed: pip install 'propwatch[server]'")
-
-with warnings.catch_warnings():  # starlette prefers httpx2 for its TestClient
-    warnings.filterwarnings("ignore", message=".*httpx2")
-    from fastapi.testclient import TestClient  # noqa: E402
+from ._extra import TestClient  # skips this module without the [server] extra
 
 from propwatch import corpus as corpus_jobs  # noqa
 from propwatch import pipeline

@@ -14,19 +14,11 @@ import signal
 import textwrap
 import threading
 import time
-import warnings
 from pathlib import Path
 
 import pytest
 
-pytest.importorskip("fastapi", reason="the [server] extra (fastapi) is not installed: "
-                                      "pip install 'propwatch[server]'")
-pytest.importorskip("python_multipart", reason="the [server] extra (python-multipart) is not "
-                                               "installed: pip install 'propwatch[server]'")
-
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", message=".*httpx2")
-    from fastapi.testclient import TestClient
+from ._extra import TestClient  # skips this module without the [server] extra
 
 from propwatch.config import Settings
 from propwatch.doc import Article
