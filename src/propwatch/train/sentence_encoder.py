@@ -36,6 +36,19 @@ class FineTuneConfig:
     scale: float = 20.0
 
 
+def sentence_vectors(model, tokenizer, texts: list[str], max_tokens: int):
+    """The torch model's sentence vectors, as the run-time encoder makes them: mean-pooled
+    over the tokens and normalised."""
+    import torch
+
+    batch = tokenizer(texts, padding=True, truncation=True, max_length=max_tokens,
+                      return_tensors="pt")
+    hidden = model(**batch).last_hidden_state
+    mask = batch["attention_mask"].unsqueeze(-1).float()
+    pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
+    return torch.nn.functional.normalize(pooled, dim=-1)
+
+
 def fine_tune(data: str | None, config: FineTuneConfig, log: Log = lambda _: None):
     """all-MiniLM-L6-v2 fine-tuned on CheckThat! 2020 train (800 tweets, 801 pairs): the
     torch model, ready to export."""
@@ -67,12 +80,7 @@ def fine_tune(data: str | None, config: FineTuneConfig, log: Log = lambda _: Non
     model = AutoModel.from_pretrained(base, local_files_only=True)
 
     def embed(texts):
-        batch = tokenizer(texts, padding=True, truncation=True, max_length=config.max_tokens,
-                          return_tensors="pt")
-        hidden = model(**batch).last_hidden_state
-        mask = batch["attention_mask"].unsqueeze(-1).float()
-        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
-        return torch.nn.functional.normalize(pooled, dim=-1)
+        return sentence_vectors(model, tokenizer, texts, config.max_tokens)
 
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr)
     for epoch in range(config.epochs):
@@ -235,12 +243,7 @@ def distil_student(out: Path, data: str | None, config: StudentConfig = StudentC
     model.config.num_hidden_layers = config.layers
 
     def embed(texts):
-        batch = tokenizer(texts, padding=True, truncation=True, max_length=config.max_tokens,
-                          return_tensors="pt")
-        hidden = model(**batch).last_hidden_state
-        mask = batch["attention_mask"].unsqueeze(-1).float()
-        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
-        return torch.nn.functional.normalize(pooled, dim=-1)
+        return sentence_vectors(model, tokenizer, texts, config.max_tokens)
 
     # batches of sentences of similar length (little padding), visited in random order
     by_length = sorted(range(len(train)), key=lambda i: len(train[i]))
