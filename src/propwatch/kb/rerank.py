@@ -41,11 +41,11 @@ def features(query: str, candidates: Sequence[Candidate], claim_texts: Sequence[
     best_bm25 = float(bm25.max()) or 1.0
     cosines = np.sort(cosine)[::-1]
     lexical = np.sort(bm25)[::-1]
-    # how far each stands out from the best of the others (positive only for the best)
-    other_cosine = np.where((cosine == cosines[0]) & (len(cosines) > 1),
-                            cosines[min(1, len(cosines) - 1)], cosines[0])
-    other_bm25 = np.where((bm25 == lexical[0]) & (len(lexical) > 1),
-                          lexical[min(1, len(lexical) - 1)], lexical[0])
+    # how far each stands out from the best of the others (positive only for the best; a
+    # lone candidate is its own other)
+    runner_up = 1 if len(candidates) > 1 else 0
+    other_cosine = np.where(cosine == cosines[0], cosines[runner_up], cosines[0])
+    other_bm25 = np.where(bm25 == lexical[0], lexical[runner_up], lexical[0])
     overlap = np.zeros((len(candidates), 3), dtype=np.float64)
     for k, text in enumerate(claim_texts):
         known = claim_words[k] if claim_words is not None else set(words(text))

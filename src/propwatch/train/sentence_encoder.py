@@ -174,12 +174,11 @@ def distillation_sentences(data: str | None) -> tuple[list[str], list[str]]:
     """(train, held out): sentences of the kinds of text articles and claims hold. Train: PTC
     train and SemEval-2023 articles, SemEval-2025 English documents, EUvsDisinfo cases and
     CheckThat! 2020 train tweets; held out: the sentences of the PTC dev articles."""
-    import glob
-
     from ..detect.tokens import split_sentences
     from ..doc import Article
     from ..eval.matching import load_task
     from ..eval.ptc import find_ptc, load_split, read_articles
+    from ..eval.semeval2025 import data_root, read_documents
     from ..kb.matcher import MIN_UNIT_WORDS
     from ..kb.readers import read_kb
 
@@ -194,9 +193,10 @@ def distillation_sentences(data: str | None) -> tuple[list[str], list[str]]:
                     out.append(text)
         return out
 
-    documents = [Article(Path(f).stem, Path(f).read_text("utf-8")) for f in sorted(
-        glob.glob(str(root / "semeval2025-narratives" / "train" / "EN" / "raw-documents" / "*.txt"))
-        + glob.glob(str(root / "semeval2025-narratives" / "unlabelled-en-test-documents" / "*.txt")))]
+    semeval2025 = data_root(data)
+    documents = [Article(name, text) for name, text in read_documents(semeval2025).items()]
+    documents += [Article(f.stem, f.read_text("utf-8")) for f in
+                  sorted((semeval2025 / "unlabelled-en-test-documents").glob("*.txt"))]
     semeval2023 = root / "semeval2023-en" / "train-articles-subtask-3"
     train = sentences(load_split("train", data).articles)
     train += sentences(read_articles(semeval2023) if semeval2023.is_dir() else [])
