@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from propwatch.doc import Article
-from propwatch.reuse import (ReuseOptions, align_pair, find_reuse, fingerprint, likely_origin,
-                             outlet_graph)
+from propwatch.reuse import (ReuseOptions, align_pair, candidate_pairs, find_reuse, fingerprint,
+                             likely_origin, outlet_graph, usable_mask)
 
 WORDS = ("harbour council grain barge minister ferry tariff strike winter bridge railway "
          "district mayor inspector ledger auction quarry orchard tanner canal beacon pension "
@@ -109,6 +109,45 @@ def test_footer_shared_by_many_articles_is_not_reuse():
     result = find_reuse(articles, ReuseOptions(min_chars=100))
     assert result.links == []
     assert result.stats["boilerplate_fingerprints"] > 0
+
+
+def test_a_paragraph_one_outlet_repeats_is_masked_in_that_outlet_only():
+    """Three articles of the Herald repeat a stock paragraph (its boilerplate); the Ledger and
+    the Beacon each copy it once: their copies still link to each other, and no link ends in
+    the Herald's repeated text."""
+    stock = paragraph(random.Random(77), 4)
+    herald = [article(f"h{i}", body(400 + i, 2) + [stock], outlet="Herald") for i in range(3)]
+    ledger = article("l0", body(410, 2) + [stock], outlet="Ledger")
+    beacon = article("b0", [stock] + body(411, 2), outlet="Beacon")
+    corpus = herald + [ledger, beacon]
+    result = find_reuse(corpus, ReuseOptions(min_chars=100))
+    assert {(x.a, x.b) for x in result.links} == {("b0", "l0")}
+    link = result.links[0]
+    assert stock in beacon.text[link.a_start:link.a_end + 1]
+    assert stock in ledger.text[link.b_start:link.b_end + 1]
+    # one article fewer at the Herald: under the rule, so every copy links
+    fewer = find_reuse(herald[:2] + [ledger, beacon], ReuseOptions(min_chars=100))
+    assert len({(x.a, x.b) for x in fewer.links}) == 4 * 3 // 2
+
+
+def test_the_boilerplate_says_where_it_is_masked():
+    stock = paragraph(random.Random(78), 3)
+    corpus = [article(f"h{i}", body(420 + i, 2) + [stock], outlet="Herald") for i in range(3)]
+    corpus.append(article("l0", body(430, 2) + [stock], outlet="Ledger"))
+    prints = [fingerprint(a) for a in corpus]
+    candidates = candidate_pairs(prints, [a.outlet for a in corpus])
+    boiler = candidates.boilerplate
+    assert len(boiler.common) == 0 and set(boiler.by_outlet) == {"Herald"}
+    stock_prints = fingerprint(Article(id="s", text=stock)).prints
+    assert np.isin(stock_prints, boiler.by_outlet["Herald"]).all()
+    herald, ledger = prints[0], prints[3]
+    at = corpus[0].text.index(stock)
+    usable = usable_mask(herald, boiler, 6, "Herald")
+    masked_words = herald.starts[:len(usable)][~usable]  # shingles start at words
+    assert len(masked_words) and (masked_words >= at).all()
+    assert usable_mask(ledger, boiler, 6, "Ledger").all()
+    assert usable_mask(ledger, boiler, 6, None).all()
+    assert len(boiler) == len(boiler.by_outlet["Herald"])
 
 
 def test_text_common_across_outlets_beyond_max_df_is_boilerplate():

@@ -6,6 +6,7 @@ note and confidence per cluster."""
 
 import json
 
+import numpy as np
 import pytest
 
 from propwatch.bench.generate import generate_corpus
@@ -13,7 +14,7 @@ from propwatch.corpus import reuse_corpus
 from propwatch.doc import Article
 from propwatch.reuse import ReuseOptions
 from propwatch.reuse.incremental import update_reuse, why_full
-from propwatch.store import Store
+from propwatch.store import SCHEMA_VERSION, Store
 
 
 def _same(a, b) -> None:
@@ -118,11 +119,12 @@ def test_old_store_migrates_and_builds_index(tmp_path, corpus):
     with Store(path) as store:
         store.add_articles(corpus[:50])
     with sqlite3.connect(path) as db:  # as a schema-5 store left it
-        for table in ("reuse_index", "reuse_fingerprints", "reuse_prints", "reuse_pairs"):
+        for table in ("reuse_index", "reuse_fingerprints", "reuse_prints", "reuse_pairs",
+                      "reuse_outlet_boilerplate"):
             db.execute(f"DROP TABLE {table}")
         db.execute("PRAGMA user_version = 5")
     with Store(path) as store:
-        assert store.schema_version == 6 and store.count() == 50
+        assert store.schema_version == SCHEMA_VERSION and store.count() == 50
         assert update_reuse(store, ReuseOptions()).mode == "full"
 
 
@@ -144,3 +146,31 @@ def test_incremental_equals_full_when_much_becomes_boilerplate(tmp_path):
                 - stats["pairs_dropped"]
             _same(run.result, _full_copy(tmp_path, corpus[:stop], f"full{n}.db", options))
         assert seen["kept"] and seen["realigned"]
+
+
+@pytest.mark.parametrize("options", [ReuseOptions(min_chars=100, outlet_repeats=2),
+                                     ReuseOptions(min_chars=100, outlet_repeats=2, max_df=6)])
+def test_incremental_equals_full_as_outlets_make_boilerplate(tmp_path, options):
+    """With a low outlet rule, each step makes fingerprints boilerplate for some outlets (and,
+    with a low max_df, some of those everywhere): masked in those outlets' articles only, as a
+    full run masks them; the stored boilerplate is the full run's."""
+    corpus = generate_corpus(400, seed=5, edit_level="heavy").articles
+    with Store(tmp_path / "inc.db") as store:
+        store.add_articles(corpus[:200])
+        update_reuse(store, options)
+        realigned, done = 0, 200
+        for n, stop in enumerate((260, 330, 400)):
+            store.add_articles(corpus[done:stop])
+            done = stop
+            run = update_reuse(store, options)
+            assert run.mode == "incremental"
+            realigned += run.result.stats["pairs_realigned"]
+            path = tmp_path / f"full{n}.db"
+            _same(run.result, _full_copy(tmp_path, corpus[:stop], path.name, options))
+            with Store(path) as full:
+                want, got = full.reuse_index(), store.reuse_index()
+            assert np.array_equal(got["boilerplate"], want["boilerplate"])
+            assert got["outlet_boilerplate"].keys() == want["outlet_boilerplate"].keys()
+            assert all(np.array_equal(got["outlet_boilerplate"][o], v)
+                       for o, v in want["outlet_boilerplate"].items())
+        assert want["outlet_boilerplate"] and realigned

@@ -1,10 +1,11 @@
 """Cross-outlet text reuse: aligned passages, reprint clusters, likely origin, outlet graph."""
 
-from .engine import (Fingerprints, Origin, OutletEdge, ReuseOptions, ReuseResult, align_pair,
-                     build_clusters, candidate_pairs, find_reuse, fingerprint, is_boilerplate,
-                     likely_origin, outlet_graph, usable_mask)
+from .engine import (Boilerplate, Fingerprints, Origin, OutletEdge, ReuseOptions, ReuseResult,
+                     align_pair, build_clusters, candidate_pairs, find_reuse, fingerprint,
+                     is_boilerplate, is_outlet_boilerplate, likely_origin, outlet_graph,
+                     usable_mask)
 
-__all__ = ["Fingerprints", "Origin", "OutletEdge", "ReuseOptions", "ReuseResult", "align_pair",
-           "build_clusters", "candidate_pairs", "find_reuse", "fingerprint", "is_boilerplate",
-           "likely_origin", "usable_mask",
-           "outlet_graph"]
+__all__ = ["Boilerplate", "Fingerprints", "Origin", "OutletEdge", "ReuseOptions", "ReuseResult",
+           "align_pair", "build_clusters", "candidate_pairs", "find_reuse", "fingerprint",
+           "is_boilerplate", "is_outlet_boilerplate", "likely_origin", "outlet_graph",
+           "usable_mask"]

@@ -6,10 +6,12 @@
    window of ``window`` n-grams, so any shared run of ``window + ngram - 1`` words is
    guaranteed to share a fingerprint.
 2. *Candidates.* An inverted index from fingerprint to articles. Fingerprints found in more than
-   ``max_df`` articles, or in ``outlet_repeats`` articles of a single outlet, are boilerplate
-   (site footers, disclaimers, comment widgets) and are dropped. Pairs sharing at least
-   ``min_shared`` fingerprints are candidates. The work grows with the number of shared
-   fingerprints, not with the square of the corpus.
+   ``max_df`` articles are boilerplate everywhere (stock phrases, wire credits); those found in
+   ``outlet_repeats`` or more articles of one outlet are that outlet's boilerplate (its footer,
+   disclaimers, comment widgets, its own stock paragraphs) and are dropped from its articles
+   only, so an outlet repeating a paragraph never hides it where other outlets copy it. Pairs
+   sharing at least ``min_shared`` fingerprints that neither side drops are candidates. The
+   work grows with the number of shared fingerprints, not with the square of the corpus.
 3. *Alignment.* For a candidate pair, every shared n-gram is a seed. Seeds are chained in order
    when both gaps are short (changed words) or one side skips an inserted or deleted sentence.
    Chains, not diagonals, so reordered paragraphs give separate passages. A chain of at least
@@ -76,7 +78,7 @@ class Fingerprints:
 #: Names the fingerprint, candidate and alignment rules. A stored fingerprint index (see
 #: ``reuse.incremental``) records it with the options; change it whenever a change here would
 #: give other fingerprints, candidates or passages, so that stored indexes are rebuilt.
-ENGINE_VERSION = "winnow-crc64-v1"
+ENGINE_VERSION = "winnow-crc64-v2"  # v2: outlet boilerplate masked in that outlet only
 
 _WORD_HASHES: dict[str, int] = {}
 _WORD_HASHES_MAX = 1_000_000  # words remembered; news vocabularies are far smaller
@@ -125,30 +127,62 @@ def fingerprint(article: Article, options: ReuseOptions = ReuseOptions()) -> Fin
 # ---------------------------------------------------------------- candidates
 
 
+@dataclass(eq=False)
+class Boilerplate:
+    """The fingerprints a run masks. ``common`` ones (in more than ``max_df`` articles) are
+    masked in every article; each outlet's own (in ``outlet_repeats`` or more of its articles)
+    only in that outlet's articles. Arrays are sorted uint64; ``by_outlet`` holds no common
+    fingerprint, and no empty array."""
+
+    common: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
+    by_outlet: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def masked(self, shingles: np.ndarray, outlet: str | None) -> np.ndarray:
+        """Positions of ``shingles`` masked in an article of ``outlet``, ascending."""
+        found = _isin_sorted(shingles, self.common)
+        own = self.by_outlet.get(outlet) if outlet else None
+        if own is not None:
+            found |= _isin_sorted(shingles, own)
+        return np.flatnonzero(found)
+
+    def __len__(self) -> int:
+        """Distinct fingerprints masked in some article."""
+        return len(np.unique(np.concatenate([self.common, *self.by_outlet.values()])))
+
+
+def _isin_sorted(values: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    """``np.isin(values, pool)`` for a sorted ``pool``: a binary search per value."""
+    if not len(pool) or not len(values):
+        return np.zeros(len(values), dtype=bool)
+    where = np.minimum(np.searchsorted(pool, values), len(pool) - 1)
+    return pool[where] == values
+
+
 @dataclass
 class Candidates:
     pairs: np.ndarray  # (n, 2) int64 article indices, i < j
     shared: np.ndarray  # (n,) shared fingerprints
-    boilerplate: np.ndarray  # sorted (usable_mask relies on it) uint64 boilerplate fingerprints
+    boilerplate: Boilerplate
     postings: int = 0  # fingerprint occurrences indexed
     pair_postings: int = 0  # (fingerprint, pair) occurrences counted
 
 
 def candidate_pairs(prints: Sequence[Fingerprints], outlets: Sequence[str | None],
                     options: ReuseOptions = ReuseOptions()) -> Candidates:
-    """Article pairs that share at least ``min_shared`` non-boilerplate fingerprints."""
+    """Article pairs that share at least ``min_shared`` fingerprints that neither article
+    masks as boilerplate, and the boilerplate."""
     lengths = np.array([len(p.prints) for p in prints], dtype=np.int64)
     if lengths.sum() == 0:
         empty = np.zeros((0, 2), np.int64)
-        return Candidates(empty, np.zeros(0, np.int64), np.zeros(0, np.uint64))
+        return Candidates(empty, np.zeros(0, np.int64), Boilerplate())
     all_hashes = np.concatenate([p.prints for p in prints])
     all_docs = np.repeat(np.arange(len(prints), dtype=np.int32 if len(prints) < 2**31
                                    else np.int64), lengths)
-    outlet_codes = _outlet_codes(outlets)
+    outlet_codes, outlet_names = _outlet_codes(outlets)
     # Fingerprints are grouped one hash range at a time (a sixteenth of the postings sorted
     # at once, for bounded memory); pairs found in several ranges are summed at the end.
     ranges = (all_hashes >> np.uint64(60)).astype(np.int8)
-    boiler_parts, code_parts, count_parts = [], [], []
+    common_parts, own_hash_parts, own_code_parts, code_parts, count_parts = [], [], [], [], []
     pair_postings = 0
     for part in range(16):
         chosen = np.flatnonzero(ranges == part)
@@ -162,20 +196,24 @@ def candidate_pairs(prints: Sequence[Fingerprints], outlets: Sequence[str | None
         del order
         group_starts = np.concatenate(([0], np.flatnonzero(np.diff(hashes)) + 1))
         group_sizes = np.diff(np.concatenate((group_starts, [len(hashes)])))
-        boiler = group_sizes > options.max_df  # is_boilerplate(size, 0, options), vectorised
-        # Outlet boilerplate needs per-outlet counts, only for groups big enough to qualify.
-        multi = np.flatnonzero((group_sizes >= options.outlet_repeats) & ~boiler)
-        for g in multi:
-            s = group_starts[g]
-            codes = outlet_codes[docs[s:s + group_sizes[g]]]
-            codes = codes[codes >= 0]
-            most = int(np.bincount(codes).max()) if len(codes) else 0
-            boiler[g] = is_boilerplate(int(group_sizes[g]), most, options)
-        boiler_parts.append(hashes[group_starts[boiler]])
-        keep = (group_sizes >= 2) & ~boiler
+        group_of = np.repeat(np.arange(len(group_sizes)), group_sizes)
+        common = group_sizes > options.max_df  # is_boilerplate, vectorised
+        common_parts.append(hashes[group_starts[common]])
+        drop = common[group_of]
+        own_hashes, own_codes, own = _outlet_boilerplate(hashes, group_of, outlet_codes[docs],
+                                                         drop, options)
+        own_hash_parts.append(own_hashes)
+        own_code_parts.append(own_codes)
+        keep = ~(drop | own)
+        hashes, docs = hashes[keep], docs[keep]
+        del keep, drop, own, group_of
+        if not len(hashes):
+            continue
+        group_starts = np.concatenate(([0], np.flatnonzero(np.diff(hashes)) + 1))
+        group_sizes = np.diff(np.concatenate((group_starts, [len(hashes)])))
         pair_codes = []
-        for size in np.unique(group_sizes[keep]):
-            starts = group_starts[keep & (group_sizes == size)]
+        for size in np.unique(group_sizes[group_sizes >= 2]):
+            starts = group_starts[group_sizes == size]
             members = docs[starts[:, None] + np.arange(size)[None, :]].astype(np.int64)
             left, right = np.triu_indices(size, k=1)
             a, b = members[:, left].ravel(), members[:, right].ravel()
@@ -186,7 +224,9 @@ def candidate_pairs(prints: Sequence[Fingerprints], outlets: Sequence[str | None
             code_parts.append(found)
             count_parts.append(counts)
     del all_hashes, all_docs, ranges
-    boilerplate = np.concatenate(boiler_parts)  # ranges ascend: sorted
+    boilerplate = Boilerplate(np.concatenate(common_parts),  # ranges ascend: sorted
+                              _by_outlet(np.concatenate(own_hash_parts),
+                                         np.concatenate(own_code_parts), outlet_names))
     postings = int(lengths.sum())
     if not code_parts:
         empty = np.zeros((0, 2), np.int64)
@@ -205,31 +245,62 @@ def candidate_pairs(prints: Sequence[Fingerprints], outlets: Sequence[str | None
     return Candidates(pairs, shared, boilerplate, postings, pair_postings)
 
 
-def is_boilerplate(articles: int, most_in_one_outlet: int, options: ReuseOptions) -> bool:
-    """The boilerplate rule for one fingerprint: found in more than ``max_df`` articles, or in
-    ``outlet_repeats`` or more articles of a single outlet. Every engine applies this."""
-    return articles > options.max_df or most_in_one_outlet >= options.outlet_repeats
+def _outlet_boilerplate(hashes: np.ndarray, group_of: np.ndarray, codes: np.ndarray,
+                        common: np.ndarray, options: ReuseOptions
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The outlet rule over postings sorted by hash (``group_of`` numbers the hashes, ``codes``
+    the postings' outlets, -1 for none; ``common`` marks postings of common fingerprints):
+    the ``(hash, outlet code)`` entries found in ``outlet_repeats`` or more articles of one
+    outlet, and a mask of the postings they drop."""
+    chosen = np.flatnonzero(~common & (codes >= 0))
+    chosen = chosen[np.lexsort((codes[chosen], group_of[chosen]))]
+    g, c = group_of[chosen], codes[chosen]
+    first = np.ones(len(chosen), dtype=bool)
+    first[1:] = (np.diff(g) != 0) | (np.diff(c) != 0)
+    run = np.cumsum(first) - 1
+    # is_outlet_boilerplate, vectorised: runs of one (hash, outlet) long enough
+    repeated = (np.bincount(run) >= options.outlet_repeats)[run] if len(run) else first
+    dropped = np.zeros(len(hashes), dtype=bool)
+    dropped[chosen[repeated]] = True
+    entries = chosen[first & repeated]
+    return hashes[entries], codes[entries], dropped
 
 
-def _outlet_codes(outlets: Sequence[str | None]) -> np.ndarray:
+def _by_outlet(hashes: np.ndarray, codes: np.ndarray, names: Sequence[str]
+               ) -> dict[str, np.ndarray]:
+    """``{outlet: sorted fingerprints}`` from ``(hash, outlet code)`` entries."""
+    return {names[code]: np.unique(hashes[codes == code]) for code in np.unique(codes).tolist()}
+
+
+def is_boilerplate(articles: int, options: ReuseOptions) -> bool:
+    """Whether a fingerprint found in this many articles is boilerplate everywhere (more than
+    ``max_df``). Every engine applies this rule and ``is_outlet_boilerplate``."""
+    return articles > options.max_df
+
+
+def is_outlet_boilerplate(articles_of_outlet: int, options: ReuseOptions) -> bool:
+    """Whether a fingerprint found in this many articles of one outlet is its boilerplate."""
+    return articles_of_outlet >= options.outlet_repeats
+
+
+def _outlet_codes(outlets: Sequence[str | None]) -> tuple[np.ndarray, list[str]]:
+    """A code per article's outlet (-1 for none: ``None`` or ``""``) and the outlet names."""
     table: dict[str, int] = {}
-    return np.array([table.setdefault(o, len(table)) if o else -1 for o in outlets], np.int64)
+    codes = np.array([table.setdefault(o, len(table)) if o else -1 for o in outlets], np.int64)
+    return codes, list(table)
 
 
 # ---------------------------------------------------------------- alignment
 
 
-def usable_mask(fp: Fingerprints, boilerplate: np.ndarray, window: int) -> np.ndarray:
-    """Shingle positions that may seed an alignment. A boilerplate shingle is never a seed. In a
-    boilerplate line (a footer, a disclaimer) winnowing puts a boilerplate fingerprint in every
-    window, so everything between two hits at most ``window`` apart is masked as well. An
-    isolated stock phrase inside copied text masks only itself."""
+def usable_mask(fp: Fingerprints, boilerplate: Boilerplate, window: int,
+                outlet: str | None = None) -> np.ndarray:
+    """Shingle positions of an article of ``outlet`` that may seed an alignment. A boilerplate
+    shingle is never a seed. In a boilerplate line (a footer, a disclaimer) winnowing puts a
+    boilerplate fingerprint in every window, so everything between two hits at most ``window``
+    apart is masked as well. An isolated stock phrase inside copied text masks only itself."""
     usable = np.ones(len(fp.shingles), dtype=bool)
-    if not len(boilerplate) or not len(fp.shingles):
-        return usable
-    # ``boilerplate`` is sorted: a binary search per shingle, never a re-sort per article
-    where = np.minimum(np.searchsorted(boilerplate, fp.shingles), len(boilerplate) - 1)
-    hits = np.flatnonzero(boilerplate[where] == fp.shingles)
+    hits = boilerplate.masked(fp.shingles, outlet)
     if not len(hits):
         return usable
     usable[hits] = False
@@ -323,19 +394,18 @@ def _widen(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def align_pair(a: Fingerprints, b: Fingerprints, options: ReuseOptions = ReuseOptions(),
-               boilerplate: np.ndarray | None = None,
                usable: tuple[np.ndarray, np.ndarray] | None = None,
                texts: tuple[str, str] | None = None) -> list[ReuseLink]:
-    """Aligned passages of two articles as ReuseLinks (ids ordered a < b in the result);
-    with ``texts`` (the two articles' texts) passages take in touching punctuation."""
+    """Aligned passages of two articles as ReuseLinks (ids ordered a < b in the result).
+    ``usable`` are the two articles' ``usable_mask`` (default: nothing masked); with ``texts``
+    (the two articles' texts) passages take in touching punctuation."""
     a_text, b_text = texts or ("", "")
     if b.article_id < a.article_id:  # align in id order, so the result never depends on input order
         a, b, a_text, b_text = b, a, b_text, a_text
         if usable is not None:
             usable = (usable[1], usable[0])
-    boilerplate = np.zeros(0, np.uint64) if boilerplate is None else boilerplate
-    usable_a, usable_b = usable or (usable_mask(a, boilerplate, options.window),
-                                   usable_mask(b, boilerplate, options.window))
+    usable_a, usable_b = usable or (np.ones(len(a.shingles), dtype=bool),
+                                   np.ones(len(b.shingles), dtype=bool))
     seeds = _seeds(a, b, usable_a, usable_b)
     if not len(seeds):
         return []
@@ -583,9 +653,9 @@ def find_reuse(articles: Sequence[Article], options: ReuseOptions = ReuseOptions
 
 
 def find_reuse_with_prints(articles: Sequence[Article], options: ReuseOptions = ReuseOptions(),
-                           progress=None) -> tuple[ReuseResult, list[np.ndarray], np.ndarray]:
+                           progress=None) -> tuple[ReuseResult, list[np.ndarray], Boilerplate]:
     """``find_reuse``, and what a fingerprint index keeps of the run: each article's
-    fingerprints (in input order) and the sorted boilerplate fingerprints."""
+    fingerprints (in input order) and the boilerplate."""
     return find_reuse_streamed(articles, lambda indices: [articles[i] for i in indices],
                                options, progress)[:3]
 
@@ -598,14 +668,14 @@ def find_reuse_streamed(articles: Iterable[Article],
                         fetch: Callable[[Sequence[int]], Sequence[Article]],
                         options: ReuseOptions = ReuseOptions(), progress=None,
                         on_fingerprint: Callable[[int, Article, Fingerprints], None] | None = None,
-                        ) -> tuple[ReuseResult, list[np.ndarray], np.ndarray, Candidates]:
+                        ) -> tuple[ReuseResult, list[np.ndarray], Boilerplate, Candidates]:
     """``find_reuse`` in bounded memory: ``articles`` is read once, in order (ids unique);
     only each article's winnowed fingerprints are kept. Candidate pairs are then aligned a
     group of connected articles at a time, ``fetch(indices)`` giving those articles again
     (from a list, or from a store), so word offsets and shingles are held for at most about
     ``ALIGN_BATCH`` articles. ``on_fingerprint(index, article, fingerprints)`` sees each
     article once (a store writes its index rows there). Returns the result, each article's
-    fingerprints, the sorted boilerplate fingerprints and the candidate pairs."""
+    fingerprints, the boilerplate and the candidate pairs."""
     import time
 
     timings = {}
@@ -640,12 +710,13 @@ def find_reuse_streamed(articles: Iterable[Article],
         missing = [i for i in needed if i not in cache]
         for i, article in zip(missing, fetch(missing) if missing else ()):
             fp = fingerprint(article, options)
-            cache[i] = (article, fp, usable_mask(fp, candidates.boilerplate, options.window))
+            cache[i] = (article, fp, usable_mask(fp, candidates.boilerplate, options.window,
+                                                 article.outlet))
         for i in needed:
             cache.move_to_end(i)
         for i, j in chunk.tolist():
             (text_i, fp_i, use_i), (text_j, fp_j, use_j) = cache[i], cache[j]
-            links += align_pair(fp_i, fp_j, options, candidates.boilerplate, (use_i, use_j),
+            links += align_pair(fp_i, fp_j, options, (use_i, use_j),
                                 (text_i.text, text_j.text))
         while len(cache) > max(ALIGN_BATCH, len(needed)):
             cache.popitem(last=False)

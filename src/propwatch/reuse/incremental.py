@@ -2,21 +2,23 @@
 compare only the articles added since the last run, with the result a full run would give.
 
 Why it is exact. The engine's result depends on the corpus only through (1) each article's
-fingerprints, (2) the boilerplate set (document frequency per fingerprint, per outlet), (3) the
-candidate pairs and (4) the alignment of each pair, which reads the two articles and the
-boilerplate set. Articles are only added, so counts only grow and the boilerplate set only
-grows: ``B_new = B_old + H``. A pair of old articles whose shingles hold no hash of ``H`` keeps
-its candidacy, its usable masks and so its links. So the run
+fingerprints, (2) the boilerplate (document frequency per fingerprint: masked everywhere; per
+outlet: masked in that outlet's articles), (3) the candidate pairs and (4) the alignment of
+each pair, which reads the two articles and what each of them masks. Articles are only added,
+so counts only grow and what an article masks only grows: by the fingerprints that became
+boilerplate everywhere, or for its outlet (``H``, per article). A pair of old articles
+neither of which holds a hash of its ``H`` keeps its candidacy, its usable masks and so its
+links. So the run
 
 * fingerprints the new articles N and counts their fingerprints with the index's postings,
-  giving ``H`` (fingerprints that became boilerplate);
-* finds the old articles T whose shingles may hold a hash of ``H`` (the stored shingles, low
-  32 bits in word order: a superset) and rechecks their stored candidate pairs: a pair whose
-  shared fingerprints fall below ``min_shared`` is dropped; a pair is aligned again only when
-  a shingle of one article near a new boilerplate hit of the other (``window`` before,
-  ``window + max_gap`` after: the reach of a masked run and of one chaining step) is also a
-  shingle of that other article. Otherwise no seed, repeat count or chaining decision can
-  change, so its links stay as they were;
+  everywhere and per outlet, giving what became boilerplate;
+* finds the old articles T whose shingles may hold a hash of their ``H`` (the stored shingles,
+  low 32 bits in word order: a superset) and rechecks their stored candidate pairs: a pair
+  whose shared fingerprints (those neither side masks) fall below ``min_shared`` is dropped;
+  a pair is aligned again only when a shingle of one article near a new boilerplate hit of
+  its own (``window`` before, ``window + max_gap`` after: the reach of a masked run and of one
+  chaining step) is also a shingle of the other article. Otherwise no seed, repeat count or
+  chaining decision can change, so its links stay as they were;
 * finds the candidate pairs of N through the index's postings and aligns them;
 * recomputes clusters only in the connected components (articles joined by links) that hold
   an article whose links changed; other clusters are kept, then all are numbered as a full run
@@ -36,8 +38,8 @@ from typing import Any, Callable
 import numpy as np
 
 from ..doc import Article, Cluster, ReuseLink
-from .engine import (ENGINE_VERSION, Fingerprints, ReuseOptions, ReuseResult, align_pair,
-                     build_clusters, find_reuse_streamed, fingerprint, is_boilerplate,
+from .engine import (ENGINE_VERSION, Boilerplate, Fingerprints, ReuseOptions, ReuseResult,
+                     align_pair, build_clusters, find_reuse_streamed, fingerprint,
                      usable_mask)
 
 _LOW32 = np.uint64(0xFFFFFFFF)
@@ -129,7 +131,8 @@ def full_reuse(store: Any, options: ReuseOptions, *, note: str | None = None,
     store.add_reuse_prints(seqs, prints)
     del prints
     store.set_reuse_index(settings=index_settings(options), run_id=run_id,
-                          boilerplate=boilerplate)
+                          boilerplate=boilerplate.common,
+                          outlet_boilerplate=boilerplate.by_outlet)
     result.stats.update({"mode": "full", "engine": "local", "save_s": round(save_s, 3),
                          "index_s": round(time.perf_counter() - step, 3),
                          "seconds": round(time.perf_counter() - began, 3)})
@@ -149,19 +152,55 @@ def update_reuse(store: Any, options: ReuseOptions, *, full: bool = False,
     return incremental_reuse(store, options, progress=progress)
 
 
-def _outlet_max(hashes: np.ndarray, codes: np.ndarray) -> dict[int, int]:
-    """The most articles of one outlet per hash (codes < 0: no outlet)."""
+def _became_boilerplate(hashes: np.ndarray, codes: np.ndarray, names: list[str],
+                        old: Boilerplate, options: ReuseOptions
+                        ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """What became boilerplate, given every posting of the fingerprints it may concern
+    (``hashes[k]`` held by an article of outlet ``names[codes[k]]``; -1: no outlet) and
+    none masked everywhere before: the fingerprints now masked everywhere, and per outlet
+    those now masked in its articles that it did not mask before."""
+    unique, sizes = np.unique(hashes, return_counts=True)
+    common = unique[sizes > options.max_df]  # is_boilerplate, vectorised
     keep = codes >= 0
-    hashes, codes = hashes[keep], codes[keep]
-    if not len(hashes):
-        return {}
-    pairs, counts = np.unique(np.column_stack((hashes.view(np.int64), codes)), axis=0,
-                              return_counts=True)
-    best: dict[int, int] = {}
-    for h, n in zip(pairs[:, 0].view(np.uint64).tolist(), counts.tolist()):
-        if n > best.get(h, 0):
-            best[h] = n
-    return best
+    h, c = hashes[keep], codes[keep]
+    order = np.lexsort((h, c))
+    h, c = h[order], c[order]
+    first = np.ones(len(h), dtype=bool)
+    first[1:] = (np.diff(h) != 0) | (np.diff(c) != 0)
+    run = np.cumsum(first) - 1
+    # is_outlet_boilerplate, vectorised: runs of one (hash, outlet) long enough
+    entries = np.flatnonzero(first)[np.bincount(run) >= options.outlet_repeats] \
+        if len(run) else run
+    own = {}
+    for code in np.unique(c[entries]).tolist():
+        outlet = names[code]
+        fresh = np.unique(h[entries][c[entries] == code])
+        fresh = fresh[~np.isin(fresh, common)]
+        fresh = np.setdiff1d(fresh, old.by_outlet.get(outlet, np.zeros(0, np.uint64)))
+        if len(fresh):
+            own[outlet] = fresh
+    return common, own
+
+
+def _as_set(arrays: dict[str, np.ndarray], key: str, cache: dict[str, set[int]]) -> set[int]:
+    """``arrays[key]`` as a set of ints (empty when absent), made once per key."""
+    if key not in cache:
+        cache[key] = set(arrays[key].tolist()) if key in arrays else set()
+    return cache[key]
+
+
+def _grown(old: Boilerplate, common: np.ndarray, own: dict[str, np.ndarray]) -> Boilerplate:
+    """``old`` with what became boilerplate, in a full run's form (no outlet lists a common
+    fingerprint; no empty list)."""
+    everywhere = np.union1d(old.common, common)
+    by_outlet = {}
+    for outlet in sorted(set(old.by_outlet) | set(own)):
+        values = np.union1d(old.by_outlet.get(outlet, np.zeros(0, np.uint64)),
+                            own.get(outlet, np.zeros(0, np.uint64)))
+        values = values[~np.isin(values, everywhere)]
+        if len(values):
+            by_outlet[outlet] = values
+    return Boilerplate(everywhere, by_outlet)
 
 
 def _near_hits(shingles: np.ndarray, low: np.ndarray, before: int, after: int) -> np.ndarray:
@@ -198,82 +237,112 @@ def incremental_reuse(store: Any, options: ReuseOptions, *,
         result.stats.update(links=len(result.links), clusters=len(result.clusters))
         return StoredReuse(result, old_run, "unchanged",
                            ["no article was added since the last reuse run: nothing to compare"])
-    old_boiler = state["boilerplate"]
+    old_boiler = Boilerplate(state["boilerplate"], state["outlet_boilerplate"])
     articles: dict[int, Article] = {seq: a for seq, _, a in fresh}
     fps: dict[int, Fingerprints] = {seq: fingerprint(a, options) for seq, a in articles.items()}
     new_seqs = np.array(sorted(fps), dtype=np.int64)
     lap("fingerprint_s")
 
-    # 1. which fingerprints the new articles make boilerplate (H)
+    # 1. what the new articles make boilerplate: everywhere, or for an outlet
     new_h = np.concatenate([fps[s].prints for s in new_seqs.tolist()] or
                            [np.zeros(0, np.uint64)])
     new_s = np.repeat(new_seqs, [len(fps[s].prints) for s in new_seqs.tolist()])
-    open_h = np.setdiff1d(np.unique(new_h), old_boiler)  # boilerplate stays boilerplate
+    open_h = np.setdiff1d(np.unique(new_h), old_boiler.common)  # masked everywhere stays so
     old_h, old_s = store.reuse_postings(open_h)
-    meta = {seq: outlet for seq, _, outlet, _ in
-            store.article_meta(seqs=np.concatenate((np.unique(old_s), new_seqs)).tolist())}
-    outlet_table: dict[str, int] = {}
+    outlet_of: dict[int, str | None] = {
+        seq: outlet or None for seq, _, outlet, _ in
+        store.article_meta(seqs=np.concatenate((np.unique(old_s), new_seqs)).tolist())}
+    names: dict[str, int] = {}
+
+    def codes_of(seqs: np.ndarray) -> np.ndarray:
+        return np.array([names.setdefault(outlet_of[s], len(names)) if outlet_of[s] else -1
+                         for s in seqs.tolist()], dtype=np.int64)
+
     keep_new = np.isin(new_h, open_h)
     all_h = np.concatenate((old_h, new_h[keep_new]))
     all_s = np.concatenate((old_s, new_s[keep_new]))
-    codes = np.array([outlet_table.setdefault(meta[s], len(outlet_table)) if meta[s] else -1
-                      for s in all_s.tolist()], dtype=np.int64)
-    hashes, sizes = np.unique(all_h, return_counts=True)
-    most = _outlet_max(all_h, codes)
-    became = np.array([h for h, n in zip(hashes.tolist(), sizes.tolist())
-                       if is_boilerplate(n, most.get(h, 0), options)], dtype=np.uint64)
-    boiler = np.union1d(old_boiler, became)
+    became_common, became_own = _became_boilerplate(all_h, codes_of(all_s), list(names),
+                                                    old_boiler, options)
+    boiler = _grown(old_boiler, became_common, became_own)
     lap("boilerplate_s")
 
-    # 2. old articles whose shingles may hold a hash of H (32 bits: a superset), their pairs
-    low = np.unique((became & _LOW32).astype(np.uint32))
+    # 2. old articles whose shingles may hold a hash they now mask (32 bits: a superset)
+    def low32(hashes: np.ndarray) -> np.ndarray:
+        return np.unique((hashes & _LOW32).astype(np.uint32))
+
+    low_common = low32(became_common)
+    low_own = {outlet: np.union1d(low_common, low32(hashes))
+               for outlet, hashes in became_own.items()}
+    low_any = np.unique(np.concatenate([low_common, *low_own.values()]))
     shingles: dict[int, np.ndarray] = {}
-    if len(low):
+    if len(low_any):
         for seqs, blobs in store.scan_reuse_shingles():
             sets = [np.frombuffer(b, dtype=np.uint32) for b in blobs]
             if not sets:
                 continue
             flat = np.concatenate(sets)
             owner = np.repeat(seqs, [len(x) for x in sets])
-            where = np.minimum(np.searchsorted(low, flat), len(low) - 1)
-            for seq in np.unique(owner[low[where] == flat]).tolist():
+            where = np.minimum(np.searchsorted(low_any, flat), len(low_any) - 1)
+            for seq in np.unique(owner[low_any[where] == flat]).tolist():
                 shingles[seq] = sets[int(np.searchsorted(seqs, seq))]
-    touched = set(shingles)
+    outlet_of.update({seq: outlet or None for seq, _, outlet, _ in
+                      store.article_meta(seqs=set(shingles) - set(outlet_of))})
+
+    def low_of(seq: int) -> np.ndarray:
+        """The low 32 bits of the hashes article ``seq`` masks since this run."""
+        return low_own.get(outlet_of[seq], low_common) if outlet_of[seq] else low_common
+
+    touched = {seq for seq, values in shingles.items()
+               if len(low_of(seq)) and _near_hits(values, low_of(seq), 0, 0).any()}
     old_pairs = store.reuse_pairs_of(touched) if touched else []
-    # shared fingerprints that became boilerplate leave a pair's count
-    in_h: dict[int, set[int]] = defaultdict(set)
-    for h, seq in zip(old_h[np.isin(old_h, became)].tolist(),
-                      old_s[np.isin(old_h, became)].tolist()):
-        in_h[seq].add(h)
+    # A shared fingerprint leaves a pair's count when both sides counted it (neither masked
+    # it) and one of them masks it now. ``counted``: the newly masked fingerprints an article
+    # holds and did not mask before; ``gone``: those it masks now.
+    newly = np.union1d(became_common, np.concatenate([np.zeros(0, np.uint64),
+                                                      *became_own.values()]))
+    chosen = np.isin(old_h, newly)
+    counted: dict[int, set[int]] = defaultdict(set)
+    gone: dict[int, set[int]] = defaultdict(set)
+    sets_of_old: dict[str, set[int]] = {}
+    sets_of_new: dict[str, set[int]] = {}
+    common_now = set(became_common.tolist())
+    for h, seq in zip(old_h[chosen].tolist(), old_s[chosen].tolist()):
+        outlet = outlet_of[seq]
+        if outlet and h in _as_set(old_boiler.by_outlet, outlet, sets_of_old):
+            continue  # masked in this article already: it never counted for its pairs
+        counted[seq].add(h)
+        if h in common_now or (outlet and h in _as_set(became_own, outlet, sets_of_new)):
+            gone[seq].add(h)
     dropped: list[tuple[int, int]] = []
     recount: list[tuple[int, int, int]] = []
     flagged: list[tuple[int, int]] = []
     partners = {b for a, b, _ in old_pairs} | {a for a, b, _ in old_pairs}
     shingles.update(store.reuse_shingles_of(partners - set(shingles)))
     windows: dict[int, np.ndarray] = {}
-    sets: dict[int, np.ndarray] = {}
+    pools: dict[int, np.ndarray] = {}
 
     def near(seq: int) -> np.ndarray:
         # shingles whose usable flag or chaining may change: a masked run reaches ``window``
         # shingles around a new boilerplate hit, and a chain step looks ``max_gap`` back
         if seq not in windows:
             values = shingles[seq]
-            windows[seq] = np.unique(values[_near_hits(values, low, options.window,
+            windows[seq] = np.unique(values[_near_hits(values, low_of(seq), options.window,
                                                        options.window + options.max_gap)])
         return windows[seq]
 
     def meets(values: np.ndarray, seq: int) -> bool:
         """Whether any of ``values`` is a shingle of article ``seq``."""
-        if seq not in sets:
-            sets[seq] = np.unique(shingles[seq])
-        pool = sets[seq]
+        if seq not in pools:
+            pools[seq] = np.unique(shingles[seq])
+        pool = pools[seq]
         if not len(values) or not len(pool):
             return False
         where = np.minimum(np.searchsorted(pool, values), len(pool) - 1)
         return bool((pool[where] == values).any())
 
     for a, b, shared in old_pairs:
-        lost = len(in_h[a] & in_h[b]) if a in in_h and b in in_h else 0
+        lost = len((gone[a] | gone[b]) & counted[a] & counted[b]) \
+            if (a in gone or b in gone) else 0
         if shared - lost < options.min_shared:
             dropped.append((a, b))
             continue
@@ -283,12 +352,19 @@ def incremental_reuse(store: Any, options: ReuseOptions, *,
             flagged.append((a, b))
     lap("touched_s")
 
-    # 3. candidate pairs of the new articles
-    wanted = np.setdiff1d(np.unique(new_h), boiler)
+    # 3. candidate pairs of the new articles: postings of their fingerprints that neither
+    # everywhere nor the posting article's outlet masks
+    wanted = np.setdiff1d(np.unique(new_h), boiler.common)
     keep_old = np.isin(old_h, wanted)
     keep_new = np.isin(new_h, wanted)
     post_h = np.concatenate((old_h[keep_old], new_h[keep_new]))
     post_s = np.concatenate((old_s[keep_old], new_s[keep_new]))
+    post_outlets = np.array([outlet_of[s] or "" for s in post_s.tolist()], dtype=object)
+    masked = np.zeros(len(post_h), dtype=bool)
+    for outlet in set(post_outlets.tolist()) & set(boiler.by_outlet):
+        mine = np.flatnonzero(post_outlets == outlet)
+        masked[mine] = np.isin(post_h[mine], boiler.by_outlet[outlet])
+    post_h, post_s = post_h[~masked], post_s[~masked]
     order = np.lexsort((post_s, post_h))
     post_h, post_s = post_h[order], post_s[order]
     starts = np.concatenate(([0], np.flatnonzero(np.diff(post_h)) + 1)) if len(post_h) else \
@@ -320,12 +396,12 @@ def incremental_reuse(store: Any, options: ReuseOptions, *,
 
     def mask(seq: int) -> np.ndarray:
         if seq not in usable:
-            usable[seq] = usable_mask(fps[seq], boiler, options.window)
+            usable[seq] = usable_mask(fps[seq], boiler, options.window, articles[seq].outlet)
         return usable[seq]
 
     aligned: list[ReuseLink] = []
     for n, (i, j) in enumerate(to_align):
-        aligned += align_pair(fps[i], fps[j], options, boiler, (mask(i), mask(j)),
+        aligned += align_pair(fps[i], fps[j], options, (mask(i), mask(j)),
                               (articles[i].text, articles[j].text))
         if progress and n % 1000 == 0:
             progress(n, len(to_align))
@@ -359,7 +435,7 @@ def incremental_reuse(store: Any, options: ReuseOptions, *,
 
     stats = {"articles": state["articles"] + len(fresh), "mode": "incremental",
              "new_articles": len(fresh), "touched_articles": len(touched),
-             "new_boilerplate_fingerprints": int(len(became)),
+             "new_boilerplate_fingerprints": int(len(newly)),
              "boilerplate_fingerprints": int(len(boiler)),
              "candidate_pairs": len(new_pairs), "pairs_rechecked": len(old_pairs),
              "pairs_realigned": len(flagged), "pairs_dropped": len(dropped),
@@ -372,7 +448,8 @@ def incremental_reuse(store: Any, options: ReuseOptions, *,
     store.set_reuse_pairs(add=[*new_pairs, *recount], drop=dropped)
     digests = {seq: digest for seq, digest, _ in fresh}
     store.write_reuse_index(
-        settings=index_settings(options), run_id=run_id, boilerplate=boiler, replace=False,
+        settings=index_settings(options), run_id=run_id, boilerplate=boiler.common,
+        outlet_boilerplate=boiler.by_outlet, replace=False,
         articles=((s, digests[s], shingle_blob(fps[s]), fps[s].prints)
                   for s in new_seqs.tolist()))
     lap("save_s")

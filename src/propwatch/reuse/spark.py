@@ -1,7 +1,8 @@
 """The reuse engine on Spark, for corpora beyond one machine (extra ``[spark]``).
 
 Spark only distributes the work; the logic is the local engine's own functions, called inside
-Spark tasks: ``fingerprint`` per article, ``is_boilerplate`` per fingerprint, ``align_pair``
+Spark tasks: ``fingerprint`` per article, ``is_boilerplate`` and ``is_outlet_boilerplate``
+per fingerprint, ``align_pair``
 (with the same usable masks and texts) per candidate pair, and ``build_clusters`` on the
 driver. So ``find_reuse_spark`` returns exactly the links and clusters of ``find_reuse`` on
 the same articles in the same order: an article's index is its position in the input (for
@@ -24,8 +25,9 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 import numpy as np
 
 from ..doc import Article, ReuseLink
-from .engine import (Fingerprints, ReuseOptions, ReuseResult, usable_mask, align_pair,
-                     build_clusters, fingerprint, is_boilerplate)
+from .engine import (Boilerplate, Fingerprints, ReuseOptions, ReuseResult, align_pair,
+                     build_clusters, fingerprint, is_boilerplate, is_outlet_boilerplate,
+                     usable_mask)
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark import RDD
@@ -147,70 +149,65 @@ def _postings(item: tuple[int, tuple[Article, Fingerprints]]
         yield h, (index, outlet)
 
 
-# A fingerprint group while it is being combined: [articles, {outlet: articles}, [doc indices]].
-# Once the boilerplate rule holds for part of a group it holds for the whole (the rule only
-# grows with both counts), so the outlets and doc list are dropped then (set to None): a
-# fingerprint in millions of articles never keeps a list of them.
+# A fingerprint group while it is being combined: [articles, [(doc index, outlet)]]. Once it
+# is boilerplate everywhere (the rule only grows with the count) the list is dropped (set to
+# None): a fingerprint in millions of articles never keeps a list of them.
 
 
 def _settle(group: list, options: ReuseOptions) -> list:
-    if group[1] is not None:
-        most = max(group[1].values(), default=0)
-        if is_boilerplate(group[0], most, options):
-            group[1] = group[2] = None
+    if group[1] is not None and is_boilerplate(group[0], options):
+        group[1] = None
     return group
 
 
 def _group_create(value: tuple[int, str | None], options: ReuseOptions) -> list:
-    index, outlet = value
-    return _settle([1, {outlet: 1} if outlet else {}, [index]], options)
+    return _settle([1, [value]], options)
 
 
 def _group_add(group: list, value: tuple[int, str | None], options: ReuseOptions) -> list:
     group[0] += 1
     if group[1] is not None:
-        index, outlet = value
-        if outlet:
-            group[1][outlet] = group[1].get(outlet, 0) + 1
-        group[2].append(index)
+        group[1].append(value)
     return _settle(group, options)
 
 
 def _group_merge(left: list, right: list, options: ReuseOptions) -> list:
     left[0] += right[0]
     if left[1] is None or right[1] is None:
-        left[1] = left[2] = None
+        left[1] = None
         return left
-    for outlet, n in right[1].items():
-        left[1][outlet] = left[1].get(outlet, 0) + n
-    left[2].extend(right[2])
+    left[1].extend(right[1])
     return _settle(left, options)
 
 
-def _group_final(group: list, options: ReuseOptions) -> tuple[int, bool, list[int] | None]:
-    """(articles, is boilerplate, sorted doc indices or None) of a whole fingerprint group."""
-    count, outlets, docs = group
-    if outlets is None:
-        return count, True, None
-    boiler = is_boilerplate(count, max(outlets.values(), default=0), options)
-    return count, boiler, (None if boiler else sorted(docs))
+def _group_final(group: list, options: ReuseOptions
+                 ) -> tuple[int, bool, tuple[str, ...], list[int]]:
+    """(articles, boilerplate everywhere, the outlets whose boilerplate it is, the sorted doc
+    indices of the articles that keep it) of a whole fingerprint group."""
+    count, members = group
+    if members is None:
+        return count, True, (), []
+    per_outlet: dict[str, int] = {}
+    for _, outlet in members:
+        if outlet:
+            per_outlet[outlet] = per_outlet.get(outlet, 0) + 1
+    own = tuple(sorted(o for o, n in per_outlet.items() if is_outlet_boilerplate(n, options)))
+    return count, False, own, sorted(doc for doc, outlet in members if outlet not in own)
 
 
-def _group_pairs(item: tuple[int, tuple[int, bool, list[int] | None]]
+def _group_pairs(item: tuple[int, tuple[int, bool, tuple[str, ...], list[int]]]
                  ) -> Iterator[tuple[tuple[int, int], int]]:
-    _, (_, boiler, docs) = item
-    if boiler or docs is None:
-        return
+    _, (_, _, _, docs) = item
     for x in range(len(docs)):
         for y in range(x + 1, len(docs)):
             yield (docs[x], docs[y]), 1
 
 
-def _group_stats(item: tuple[int, tuple[int, bool, list[int] | None]]) -> tuple[int, int, int]:
+def _group_stats(item: tuple[int, tuple[int, bool, tuple[str, ...], list[int]]]
+                 ) -> tuple[int, int, int]:
     """(postings, boilerplate fingerprints, pair postings) of one group."""
-    _, (count, boiler, docs) = item
-    kept = 0 if boiler or docs is None else len(docs) * (len(docs) - 1) // 2
-    return count, int(boiler), kept
+    _, (count, common, own, docs) = item
+    return count, int(common or bool(own)), len(docs) * (len(docs) - 1) // 2
 
 
 def _add3(x: tuple[int, int, int], y: tuple[int, int, int]) -> tuple[int, int, int]:
@@ -220,13 +217,25 @@ def _add3(x: tuple[int, int, int], y: tuple[int, int, int]) -> tuple[int, int, i
 def _alignment_data(item: tuple[int, tuple[Article, Fingerprints]], boilerplate: Any,
                     window: int) -> tuple[int, tuple[Fingerprints, np.ndarray, str]]:
     index, (article, prints) = item
-    return index, (prints, usable_mask(prints, boilerplate.value, window), article.text)
+    usable = usable_mask(prints, boilerplate.value, window, article.outlet)
+    return index, (prints, usable, article.text)
 
 
-def _align(item: tuple[int, tuple[tuple[int, tuple], tuple]], options: ReuseOptions,
-           boilerplate: Any) -> list[ReuseLink]:
+def _align(item: tuple[int, tuple[tuple[int, tuple], tuple]], options: ReuseOptions
+           ) -> list[ReuseLink]:
     _, ((_, (fa, ua, ta)), (fb, ub, tb)) = item
-    return align_pair(fa, fb, options, boilerplate.value, (ua, ub), (ta, tb))
+    return align_pair(fa, fb, options, (ua, ub), (ta, tb))
+
+
+def _boilerplate(groups: "RDD") -> Boilerplate:
+    """The run's boilerplate, gathered from the final fingerprint groups."""
+    common = groups.filter(lambda kv: kv[1][1]).keys().collect()
+    own = groups.flatMap(lambda kv: [(outlet, kv[0]) for outlet in kv[1][2]]).collect()
+    by_outlet: dict[str, list[int]] = {}
+    for outlet, h in own:
+        by_outlet.setdefault(outlet, []).append(h)
+    return Boilerplate(np.array(sorted(common), dtype=np.uint64),
+                       {o: np.array(sorted(hs), dtype=np.uint64) for o, hs in by_outlet.items()})
 
 
 # ---------------------------------------------------------------- the whole run
@@ -287,9 +296,7 @@ def _find_reuse(articles: Any, options: ReuseOptions, session: "SparkSession",
         groups.persist(StorageLevel.MEMORY_AND_DISK)
         cached.append(groups)
         postings, n_boiler, pair_postings = groups.map(_group_stats).fold((0, 0, 0), _add3)
-        boiler_set = np.array(sorted(groups.filter(lambda kv: kv[1][1]).keys().collect()),
-                              dtype=np.uint64)
-        boilerplate = sc.broadcast(boiler_set)
+        boilerplate = sc.broadcast(_boilerplate(groups))
         pairs = (groups.flatMap(_group_pairs).reduceByKey(add, numPartitions=parts)
                  .filter(lambda kv: kv[1] >= options.min_shared).keys())
         pairs.persist(StorageLevel.MEMORY_AND_DISK)
@@ -310,8 +317,7 @@ def _find_reuse(articles: Any, options: ReuseOptions, session: "SparkSession",
             joined = (pairs.partitionBy(parts).join(data, numPartitions=parts)  # (i, (j, data_i))
                       .map(lambda kv: (kv[1][0], (kv[0], kv[1][1])))  # (j, (i, data_i))
                       .join(data, numPartitions=parts))  # (j, ((i, data_i), data_j))
-            links = joined.flatMap(partial(_align, options=options,
-                                           boilerplate=boilerplate)).collect()
+            links = joined.flatMap(partial(_align, options=options)).collect()
         links.sort()
         timings["align_s"] = time.perf_counter() - began
 

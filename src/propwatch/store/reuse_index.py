@@ -1,4 +1,4 @@
-"""The reuse fingerprint index in the store (schema 6): what an incremental reuse run reads and
+"""The reuse fingerprint index in the store (schemas 6 and 7): what an incremental reuse run reads and
 writes. Mixed into ``Store``; ``reuse.incremental`` holds the algorithm, this only the SQL.
 
 Hashes are unsigned 64-bit in the engine and signed 64-bit integers in SQLite (the same bits).
@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from contextlib import AbstractContextManager
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -40,13 +40,18 @@ class ReuseIndexStore:
 
     def reuse_index(self) -> dict[str, Any] | None:
         """The index's settings (engine version and options), the reuse run its links belong
-        to, its sorted boilerplate fingerprints and article count; None when never built."""
+        to, its article count and its boilerplate: the sorted fingerprints masked everywhere
+        (``boilerplate``) and each outlet's own (``outlet_boilerplate``); None when never
+        built."""
         rows = self._query("SELECT settings, run_id, boilerplate, articles FROM reuse_index")
         if not rows:
             return None
-        settings, run_id, boilerplate, articles = rows[0]
+        settings, run_id, common, articles = rows[0]
+        by_outlet = {outlet: np.frombuffer(blob, dtype=np.uint64).copy() for outlet, blob in
+                     self._query("SELECT outlet, hashes FROM reuse_outlet_boilerplate")}
         return {"settings": json.loads(settings), "run_id": run_id, "articles": articles,
-                "boilerplate": np.frombuffer(boilerplate, dtype=np.uint64).copy()}
+                "boilerplate": np.frombuffer(common, dtype=np.uint64).copy(),
+                "outlet_boilerplate": by_outlet}
 
     def reuse_index_stale(self) -> int:
         """Indexed articles that are gone from the store or whose text changed since."""
@@ -127,7 +132,7 @@ class ReuseIndexStore:
             last = rows[-1][0]
 
     def write_reuse_index(self, *, settings: dict[str, Any], run_id: int | None,
-                          boilerplate: np.ndarray,
+                          boilerplate: np.ndarray, outlet_boilerplate: Mapping[str, np.ndarray],
                           articles: Iterable[tuple[int, str, bytes, np.ndarray]],
                           replace: bool) -> int:
         """Write the index in one transaction: ``articles`` yields ``(seq, content hash,
@@ -136,6 +141,7 @@ class ReuseIndexStore:
         with self._write() as db:
             if replace:
                 db.execute("DELETE FROM reuse_index")
+                db.execute("DELETE FROM reuse_outlet_boilerplate")
                 db.execute("DELETE FROM reuse_fingerprints")
                 db.execute("DROP TABLE reuse_prints")
                 db.execute(_PRINTS_TABLE)
@@ -165,7 +171,8 @@ class ReuseIndexStore:
                                    zip(hashes[start:start + _INSERT_CHUNK].tolist(),
                                        seqs[start:start + _INSERT_CHUNK].tolist()))
             return _mark_index_complete(db, settings=settings, run_id=run_id,
-                                        boilerplate=boilerplate)
+                                        boilerplate=boilerplate,
+                                        outlet_boilerplate=outlet_boilerplate)
 
     def iter_articles_with_keys(self, batch_size: int = 1000
                                 ) -> Iterator[tuple[int, str, Article]]:
@@ -188,6 +195,7 @@ class ReuseIndexStore:
         ``set_reuse_index``; until then no run takes it for valid)."""
         with self._write() as db:
             db.execute("DELETE FROM reuse_index")
+            db.execute("DELETE FROM reuse_outlet_boilerplate")
             db.execute("DELETE FROM reuse_fingerprints")
             db.execute("DELETE FROM reuse_pairs")
             db.execute("DROP TABLE reuse_prints")
@@ -243,11 +251,13 @@ class ReuseIndexStore:
                                        o[start:start + _INSERT_CHUNK].tolist()))
 
     def set_reuse_index(self, *, settings: dict[str, Any], run_id: int | None,
-                        boilerplate: np.ndarray) -> int:
-        """Mark the index complete: its settings, run and boilerplate fingerprints."""
+                        boilerplate: np.ndarray, outlet_boilerplate: Mapping[str, np.ndarray]
+                        ) -> int:
+        """Mark the index complete: its settings, run and boilerplate (as ``reuse_index``)."""
         with self._write() as db:
             return _mark_index_complete(db, settings=settings, run_id=run_id,
-                                        boilerplate=boilerplate)
+                                        boilerplate=boilerplate,
+                                        outlet_boilerplate=outlet_boilerplate)
 
     def save_reuse_update(self, run_id: int, *, from_run: int, drop: Iterable[tuple[str, str]],
                           links: Iterable[ReuseLink], clusters: Iterable[Cluster]) -> None:
@@ -286,11 +296,17 @@ class ReuseIndexStore:
 
 
 def _mark_index_complete(db, *, settings: dict[str, Any], run_id: int | None,
-                         boilerplate: np.ndarray) -> int:
-    """Record the index's settings, run and boilerplate fingerprints; return its articles."""
+                         boilerplate: np.ndarray, outlet_boilerplate: Mapping[str, np.ndarray]
+                         ) -> int:
+    """Record the index's settings, run and boilerplate; return its articles."""
     count = db.execute("SELECT count(*) FROM reuse_fingerprints").fetchone()[0]
     db.execute("INSERT OR REPLACE INTO reuse_index (id, settings, run_id, boilerplate,"
                " articles, updated_at) VALUES (1, ?, ?, ?, ?, ?)",
                (json.dumps(settings, sort_keys=True), run_id,
-                np.ascontiguousarray(boilerplate, dtype=np.uint64).tobytes(), count, now()))
+                np.ascontiguousarray(boilerplate, dtype=np.uint64).tobytes(), count,
+                now()))
+    db.execute("DELETE FROM reuse_outlet_boilerplate")
+    db.executemany("INSERT INTO reuse_outlet_boilerplate (outlet, hashes) VALUES (?, ?)",
+                   [(outlet, np.ascontiguousarray(hashes, dtype=np.uint64).tobytes())
+                    for outlet, hashes in sorted(outlet_boilerplate.items())])
     return count

@@ -276,8 +276,20 @@ _MIGRATION_6 = (
     "CREATE INDEX reuse_pairs_b ON reuse_pairs(b)",
 )
 
+# Version 7: outlet boilerplate (reuse engine v2). A fingerprint found in ``outlet_repeats``
+# articles of one outlet is masked in that outlet's articles only; ``reuse_index.boilerplate``
+# keeps the fingerprints masked everywhere, this table each outlet's own (sorted uint64, as a
+# blob). An index of engine v1 is rebuilt by the next reuse run (its settings differ).
+_MIGRATION_7 = (
+    """CREATE TABLE reuse_outlet_boilerplate (
+        outlet TEXT PRIMARY KEY,
+        hashes BLOB NOT NULL
+    ) WITHOUT ROWID""",
+)
+
 #: Ordered schema migrations; ``MIGRATIONS[n]`` takes a database from version n to n + 1.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (_MIGRATION_1, _MIGRATION_2, _MIGRATION_3,
-                                           _MIGRATION_4, _MIGRATION_5, _MIGRATION_6)
+                                           _MIGRATION_4, _MIGRATION_5, _MIGRATION_6,
+                                           _MIGRATION_7)
 SCHEMA_VERSION = len(MIGRATIONS)
 
