@@ -76,7 +76,7 @@ class CompactArticles(Mapping[str, Article]):
         self._rows.append((article.id, zlib.compress(article.text.encode("utf-8",
                                                                          "surrogatepass"), 1),
                            article.title, article.outlet, article.url, article.published,
-                           article.source, article.boilerplate))
+                           article.source, article.boilerplate, article.canonical_url))
 
     def text_hash(self, article_id: str) -> int:
         return hash(self._rows[self._index[article_id]][1])
@@ -89,11 +89,11 @@ class CompactArticles(Mapping[str, Article]):
         return ordered
 
     def _article(self, row: tuple) -> Article:
-        aid, text, title, outlet, url, published, source, boilerplate = row
+        aid, text, title, outlet, url, published, source, boilerplate, canonical_url = row
         return Article(id=aid, text=zlib.decompress(text).decode("utf-8", "surrogatepass"),
                        title=title,
                        outlet=outlet, url=url, published=published, source=source,
-                       boilerplate=boilerplate)
+                       boilerplate=boilerplate, canonical_url=canonical_url)
 
     def __getitem__(self, key: str) -> Article:
         return self._article(self._rows[self._index[key]])

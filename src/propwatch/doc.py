@@ -499,6 +499,9 @@ class Article:
     published: str | None = None  # ISO 8601 as given: a date, or date and time (+ zone)
     source: str | None = None  # where it was read from: a path, "-" for stdin, or None
     boilerplate: tuple[Range, ...] = field(default_factory=tuple)
+    # The URL the page names as its own (<link rel="canonical">, og:url); ``url`` is where it
+    # was fetched from (after redirects) when propwatch fetched it.
+    canonical_url: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.text, str):
@@ -533,6 +536,7 @@ class Article:
             "title": self.title,
             "outlet": self.outlet,
             "url": self.url,
+            "canonical_url": self.canonical_url,
             "published": self.published,
             "boilerplate": [list(r) for r in self.boilerplate],
             "text": self.text,
@@ -549,6 +553,7 @@ class Article:
             published=data.get("published"),
             source=data.get("source"),
             boilerplate=tuple(tuple(r) for r in data.get("boilerplate", ())),
+            canonical_url=data.get("canonical_url"),
         )
 
 
@@ -612,7 +617,7 @@ def technique_layer(article: Article, spans: Iterable[Span], version: str,
     return Layer(TECHNIQUES, component, version, spans, Span.kind, span_summary(article, spans))
 
 
-_META_KEYS = ("id", "source", "title", "outlet", "url", "published")
+_META_KEYS = ("id", "source", "title", "outlet", "url", "canonical_url", "published")
 
 
 @dataclass(frozen=True, slots=True)

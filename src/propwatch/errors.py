@@ -27,7 +27,7 @@ MESSAGES: dict[str, str] = {
     ),
     "E107": (
         "'{path}' row {line}: {reason}. "
-        "The CSV needs a header with a 'text' column (optional: id, title, outlet, url, published)."
+        "The CSV needs a header with a 'text' column (optional: id, title, outlet, url, canonical_url, published)."
     ),
     "E108": "'{path}': no article text found. {hint}",
     "E109": (

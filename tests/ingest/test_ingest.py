@@ -390,6 +390,7 @@ def test_html_main_text_and_metadata() -> None:
     assert article.title == "Council Vote to Close Ferry Pier Sparks Outrage"
     assert article.outlet == "The Lakeside Ledger"
     assert article.url == "https://ledger.example/2022/09/council-vote-ferry-pier"
+    assert article.canonical_url == article.url  # a file: the page's own URL is all there is
     assert article.published == "2022-09-14T08:30:00Z"  # article:published_time, as given
     assert "voted on Tuesday to close the old ferry pier" in article.text
     assert "betrayal of every family" in article.text

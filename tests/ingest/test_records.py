@@ -30,7 +30,7 @@ def test_check_record_strips_metadata_keeps_text_and_reads_a_numeric_id():
     checked = check_record({"id": 42, "title": "  Pier  ", "outlet": "", "text": "  as given \n"},
                            path="f.jsonl", where="line 3")
     assert checked == {"text": "  as given \n", "id": "42", "title": "Pier", "outlet": None,
-                       "url": None, "published": None}
+                       "url": None, "canonical_url": None, "published": None}
 
 
 @pytest.mark.parametrize("field, value, kind", [

@@ -59,6 +59,21 @@ def test_the_final_url_after_redirects_is_kept(server):
     article = read_url(url, settings=SETTINGS, fetch_options=LOCAL)[0][0]
     assert article.url == f"{server.base}/article.html"
     assert article.id == url_article_id(url)  # the id follows the URL asked for
+    # the page's own canonical link is kept beside it, and travels to the store and the JSON
+    assert article.canonical_url == "https://courier.example/2024/03/harbour-talks-collapse"
+
+
+def test_the_canonical_url_reaches_the_store(server, tmp_path):
+    url = f"{server.base}/chain/2"
+    db = tmp_path / "news.db"
+    result = CliRunner().invoke(app, ["corpus", "add", url, "--db", str(db), "--allow-private"])
+    assert result.exit_code == 0, result.output
+    with Store(db) as store:
+        stored = store.get_article(url_article_id(url))
+        info = store.describe(url_article_id(url))
+    assert stored.url == f"{server.base}/article.html"
+    assert stored.canonical_url == info["canonical_url"] == \
+        "https://courier.example/2024/03/harbour-talks-collapse"
 
 
 def test_a_text_page_is_read_as_text(server):
@@ -276,4 +291,5 @@ def test_analyze_reads_a_url(server):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["url"] == f"{server.base}/article.html"
+    assert data["canonical_url"] == "https://courier.example/2024/03/harbour-talks-collapse"
     assert data["published"] == "2024-03-05T10:15:00+02:00"

@@ -202,6 +202,22 @@ def test_html_links_only_web_urls_with_noopener(sample: Analysis) -> None:
     assert 'rel="noopener' in link
 
 
+def test_the_canonical_url_is_shown_when_it_differs_from_the_url(sample: Analysis) -> None:
+    from dataclasses import replace
+
+    assert "Canonical URL" not in render_html(sample)  # none given
+    same = replace(sample, article=replace(sample.article, canonical_url=sample.article.url))
+    assert "Canonical URL" not in render_html(same)  # shown once when they agree
+    other = replace(sample, article=replace(sample.article,
+                                            canonical_url="https://example.org/a"))
+    page = render_html(other)
+    assert "Canonical URL" in page and 'href="https://example.org/a"' in page
+    console = Console(record=True, width=120)
+    render_terminal(other, console)
+    assert "Canonical URL" in console.export_text()
+    assert jsonl_record(other)["canonical_url"] == "https://example.org/a"
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -29,7 +29,8 @@ def art(id: str, text: str | None = None, **meta) -> Article:
 CORPUS = [
     art("a1", "Traitors plot a grain blockade, officials warn.\n\nThe blockade starts now.",
         title="Grain blockade", outlet="Harbor Daily", published="2023-05-04", source="a1.txt",
-        url="https://example.org/a1", boilerplate=((0, 8),)),
+        url="https://example.org/a1?utm_source=feed", boilerplate=((0, 8),),
+        canonical_url="https://example.org/a1"),
     art("a2", "Residents protest the pier closure. \"Foo\" was heard, AND OR NOT.",
         title="Pier closure", outlet="Lakeside Ledger", published="2022-09-14"),
     art("a3", "A café reopens downtown after the flood.", title="Café", outlet="Harbor Daily",

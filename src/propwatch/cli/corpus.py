@@ -224,7 +224,7 @@ def show(
         return
     out = _stdout()
     out.print(f"[bold]{info['id']}[/]  {info['title'] or '(no title)'}", markup=True)
-    for key in ("outlet", "published", "url", "source", "added_at", "characters",
+    for key in ("outlet", "published", "url", "canonical_url", "source", "added_at", "characters",
                 "content_hash", "detector"):
         if info[key] is not None:
             out.print(f"  {key}: {info[key]}", markup=False)

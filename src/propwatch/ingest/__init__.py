@@ -57,7 +57,7 @@ _STDIN_NAME = "<stdin>"
 _SNIFF_BYTES = 8192
 _MAX_TITLE_CHARS = 250
 _MAX_DATELINE_CHARS = 200
-_RECORD_FIELDS = ("title", "outlet", "url", "published")
+_RECORD_FIELDS = ("title", "outlet", "url", "canonical_url", "published")
 # Files of many records are corpora: the per-file size limit (max_bytes) does not apply to
 # them; the per-article one (max_article_chars) applies to each record.
 _RECORD_SUFFIXES = (".jsonl", ".csv")
@@ -417,7 +417,7 @@ def _metadata_from_text(text: str, boilerplate: Sequence[tuple[int, int]]
 
 def article_from_text(text: str, *, id: str, source: str | None = None, title: str | None = None,
                       outlet: str | None = None, url: str | None = None,
-                      published: str | None = None) -> Article:
+                      published: str | None = None, canonical_url: str | None = None) -> Article:
     """An Article of ``text`` as given, with boilerplate marked and metadata read from the text.
 
     Explicit ``title``/``outlet``/``published`` win over what the text states. An explicit
@@ -439,6 +439,7 @@ def article_from_text(text: str, *, id: str, source: str | None = None, title: s
         published=published if published is not None else found_published,
         source=source,
         boilerplate=tuple(boilerplate),
+        canonical_url=canonical_url,
     )
 
 
@@ -599,6 +600,7 @@ def _read_html(html: str, *, name: str, source: str, id: str, max_chars: int) ->
         title=getattr(document, "title", None) or None,
         outlet=getattr(document, "sitename", None) or None,
         url=getattr(document, "url", None) or None,
+        canonical_url=getattr(document, "url", None) or None,
         published=published,
     )], []
 
@@ -1161,7 +1163,9 @@ def read_url(url: str, *, settings: Settings, fetch_options: FetchOptions | None
     """The article at an http(s) URL and warning lines: fetched within ``fetch_options``
     (default: ``FetchOptions.from_settings``), decoded by the charset the server or the page
     states, read as HTML or text like a file. ``Article.url`` is the URL that answered after
-    redirects; the id is ``url_article_id(url)`` unless given.
+    redirects, ``Article.canonical_url`` the one the page names as its own (link
+    rel=canonical, og:url) when it names one; the id is ``url_article_id(url)`` unless
+    given.
 
     Raises ``InputError``: E104, E115-E118 for the fetch, E102/E108/E114 for the page.
     """

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from ..doc import TECHNIQUES as TECHNIQUES_LAYER
-from ..doc import Analysis, Span, merge_ranges
+from ..doc import Analysis, Article, Span, merge_ranges
 from ..techniques import TECHNIQUES, Technique, describe
 from .htmlkit import esc, esc_text, json_for_script, page, safe_href, unique_names
 from .layers import excerpt as _excerpt
@@ -50,9 +50,15 @@ def jsonl_record(analysis: Analysis) -> dict[str, Any]:
         "outlet": article.outlet,
         "published": article.published,
         "url": article.url,
+        "canonical_url": article.canonical_url,
         **analysis.technique_fields(),
         **({"layers": others} if others else {}),
     }
+
+
+def _other_canonical(article: Article) -> str | None:
+    """The canonical URL where it says more than the URL (shown once when they agree)."""
+    return article.canonical_url if article.canonical_url != article.url else None
 
 
 def semeval_lines(analysis: Analysis) -> list[str]:
@@ -214,13 +220,14 @@ def _meta_rows(analysis: Analysis) -> list[tuple[str, str]]:
     ):
         if value:
             rows.append((label, esc(value)))
-    if article.url:
-        href = safe_href(article.url, web_only=True)
-        text = esc(article.url)
-        rows.append(
-            ("URL", f'<a href="{href}" rel="noopener noreferrer nofollow" target="_blank">{text}</a>'
-             if href else text)
-        )
+    for label, url in (("URL", article.url), ("Canonical URL", _other_canonical(article))):
+        if url:
+            href = safe_href(url, web_only=True)
+            text = esc(url)
+            rows.append(
+                (label, f'<a href="{href}" rel="noopener noreferrer nofollow" target="_blank">'
+                        f'{text}</a>' if href else text)
+            )
     rows.append(("Article id", f"<code>{esc(article.id)}</code>"))
     rows.append(("Detector", esc(analysis.detector or "unknown")))
     rows.append(("Characters", f"{len(article.text):,}"))
@@ -543,6 +550,7 @@ def render_terminal(analysis: Analysis, console: "Console") -> None:
         ("Published", article.published),
         ("Source", article.source),
         ("URL", article.url),
+        ("Canonical URL", _other_canonical(article)),
         ("Article id", article.id),
         ("Detector", analysis.detector or "unknown"),
     ):

@@ -30,7 +30,7 @@ from .models import AnalyzeRequest
 from .problems import ApiError, validation_error
 
 ArticleJob = Callable[[], "Upload"]
-_METADATA = ("title", "outlet", "published", "url", "id")
+_METADATA = ("title", "outlet", "published", "url", "canonical_url", "id")
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -85,6 +85,7 @@ async def _from_json(request: Request, settings: Settings) -> ArticleJob:
         try:
             article = article_from_text(given.text, id=given.id or "text", title=given.title,
                                         outlet=given.outlet, url=given.url,
+                                        canonical_url=given.canonical_url,
                                         published=given.published)
         except InputError as exc:  # E109: a published value that is no date
             raise ApiError(422, "invalid_input", str(exc), field="published") from None

@@ -39,6 +39,7 @@ class AnalyzeRequest(BaseModel):
         "A date, or date and time with its zone: 2023-05-04, 2023-05-04T10:15:00+02:00, "
         "4 May 2023 10:15 GMT. Kept at the precision and in the zone given (ISO 8601)."))
     url: Optional[str] = None
+    canonical_url: Optional[str] = None
     id: Optional[str] = Field(None, description="The article id in the answer (default 'text').")
 
     @field_validator("text")
@@ -49,7 +50,7 @@ class AnalyzeRequest(BaseModel):
         _refuse_lone_surrogate(value)
         return value
 
-    @field_validator("title", "outlet", "published", "url", "id")
+    @field_validator("title", "outlet", "published", "url", "canonical_url", "id")
     @classmethod
     def _blank_is_none(cls, value: Optional[str]) -> Optional[str]:
         if value is not None:
@@ -89,6 +90,8 @@ class AnalysisOut(BaseModel):
     title: Optional[str]
     outlet: Optional[str]
     url: Optional[str]
+    canonical_url: Optional[str] = Field(None, description=(
+        "The URL the page names as its own (link rel=canonical or og:url), when it names one."))
     published: Optional[str]
     layers: dict[str, LayerOut]
     boilerplate: list[list[int]] = Field(description="[start, end) ranges skipped as debris.")

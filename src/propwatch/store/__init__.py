@@ -60,7 +60,7 @@ APPLICATION_ID = 0x70774442
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _PROGRESS_STEPS = 10_000  # SQLite instructions between two looks at a read's time limit
 
-_ARTICLE_COLUMNS = "id, text, title, outlet, url, published, source, boilerplate"
+_ARTICLE_COLUMNS = "id, text, title, outlet, url, published, source, boilerplate, canonical_url"
 
 
 def content_hash(text: str) -> str:
@@ -358,7 +358,8 @@ class Store(KnowledgeBases, FramingStats, ReuseIndexStore):
                     known[article.id] = digest
                     rows.append((article.id, digest, article.text, article.title, article.outlet,
                                  article.url, article.published, article.source,
-                                 json.dumps([list(r) for r in article.boilerplate]), added_at))
+                                 json.dumps([list(r) for r in article.boilerplate]), added_at,
+                                 article.canonical_url))
                     statuses.append("added")
                 elif stored == digest:
                     statuses.append("unchanged")
@@ -368,7 +369,8 @@ class Store(KnowledgeBases, FramingStats, ReuseIndexStore):
                         "E605", source=article.source or "input", id=article.id))))
             db.executemany(
                 "INSERT INTO articles (id, content_hash, text, title, outlet, url, published,"
-                " source, boilerplate, added_at) VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+                " source, boilerplate, added_at, canonical_url) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                rows)
         result.added += statuses.count("added")
         result.unchanged += statuses.count("unchanged")
         result.conflicts.extend(conflicts)
@@ -466,7 +468,8 @@ class Store(KnowledgeBases, FramingStats, ReuseIndexStore):
         with self._read() as db:
             row = db.execute(
                 "SELECT id, title, outlet, url, published, source, added_at, content_hash,"
-                " length(text), boilerplate FROM articles WHERE id = ?", (article_id,)).fetchone()
+                " length(text), boilerplate, canonical_url FROM articles WHERE id = ?",
+                (article_id,)).fetchone()
             if row is None:
                 return None
             techniques = db.execute(
@@ -480,6 +483,7 @@ class Store(KnowledgeBases, FramingStats, ReuseIndexStore):
         keys = ("id", "title", "outlet", "url", "published", "source", "added_at",
                 "content_hash", "characters")
         info = dict(zip(keys, row[:9]))
+        info["canonical_url"] = row[10]
         info["boilerplate_ranges"] = len(json.loads(row[9]))
         info["detector"] = next((v for name, _, v, _ in layers if name == TECHNIQUES), None)
         info["spans"] = sum(n for _, n in techniques)
@@ -962,9 +966,10 @@ def _indexed(item: Any) -> tuple[int | None, int | None, str | None, float | Non
 
 
 def _article(row: tuple) -> Article:
-    aid, text, title, outlet, url, published, source, boilerplate = row
+    aid, text, title, outlet, url, published, source, boilerplate, canonical_url = row
     return Article(id=aid, text=text, title=title, outlet=outlet, url=url, published=published,
-                   source=source, boilerplate=tuple(tuple(r) for r in json.loads(boilerplate)))
+                   source=source, boilerplate=tuple(tuple(r) for r in json.loads(boilerplate)),
+                   canonical_url=canonical_url)
 
 
 _RUN_COLUMNS = "id, kind, params, started_at, finished_at, summary, status"

@@ -287,9 +287,13 @@ _MIGRATION_7 = (
     ) WITHOUT ROWID""",
 )
 
+# Version 8: each article's canonical URL (the one its page names as its own), beside ``url``
+# (where it was fetched from). Older articles have none.
+_MIGRATION_8 = ("ALTER TABLE articles ADD COLUMN canonical_url TEXT",)
+
 #: Ordered schema migrations; ``MIGRATIONS[n]`` takes a database from version n to n + 1.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (_MIGRATION_1, _MIGRATION_2, _MIGRATION_3,
                                            _MIGRATION_4, _MIGRATION_5, _MIGRATION_6,
-                                           _MIGRATION_7)
+                                           _MIGRATION_7, _MIGRATION_8)
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -32,7 +32,7 @@ _BODY = {
                              "description": ".txt, .html, .jsonl or .csv; for JSONL and CSV "
                                             "the first record is analysed"},
                     **{k: {"type": "string"} for k in ("title", "outlet", "published", "url",
-                                                       "id")},
+                                                       "canonical_url", "id")},
                 },
             }},
         },

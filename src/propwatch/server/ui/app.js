@@ -961,7 +961,9 @@
     metaRow("Title", analysis.title);
     metaRow("Outlet", analysis.outlet);
     metaRow("Published", analysis.published);
-    if (analysis.url) { metaRow("URL", isWebUrl(analysis.url) ? h("a", { href: analysis.url, rel: "noopener noreferrer", target: "_blank", text: analysis.url }) : String(analysis.url)); }
+    const link = (u) => isWebUrl(u) ? h("a", { href: u, rel: "noopener noreferrer", target: "_blank", text: u }) : String(u);
+    if (analysis.url) { metaRow("URL", link(analysis.url)); }
+    if (analysis.canonical_url && analysis.canonical_url !== analysis.url) { metaRow("Canonical URL", link(analysis.canonical_url)); }
     metaRow("Id", h("code", { text: String(analysis.id) }));
     metaRow("Source", analysis.source);
     metaRow("Length", plural([...text].length, "character"));
