@@ -247,3 +247,73 @@ def test_links_do_not_depend_on_input_order():
     c = article("c", body(61, 2) + [source[2]])
     forward = find_reuse([a, b, c]).links
     assert forward and forward == find_reuse([c, b, a]).links
+
+
+def _reference_seeds(a, b, usable_a, usable_b, max_repeat=3):
+    """Every (i, j) with equal usable shingles, phrases repeated over max_repeat skipped."""
+    from collections import Counter
+    count_a = Counter(a.shingles[usable_a].tolist())
+    count_b = Counter(b.shingles[usable_b].tolist())
+    return sorted((i, j) for i in np.flatnonzero(usable_a).tolist()
+                  for j in np.flatnonzero(usable_b).tolist()
+                  if a.shingles[i] == b.shingles[j]
+                  and count_a[int(a.shingles[i])] <= max_repeat
+                  and count_b[int(b.shingles[j])] <= max_repeat)
+
+
+def _random_masks(rng, fp, base):
+    """``base`` with a few more phrases masked (each everywhere in the article) and, at times,
+    a run of positions: what new boilerplate does to an article."""
+    mask = base.copy()
+    for _ in range(rng.randint(0, 4)):
+        if len(fp.shingles):
+            mask &= fp.shingles != fp.shingles[rng.randrange(len(fp.shingles))]
+    if len(mask) and rng.random() < 0.3:
+        at = rng.randrange(len(mask))
+        mask[at:at + rng.randint(1, 12)] = False
+    return mask
+
+
+@pytest.fixture(scope="module")
+def generated_pairs():
+    from propwatch.bench.generate import generate_corpus
+
+    articles = generate_corpus(700, seed=4, edit_level="heavy").articles
+    prints = [fingerprint(a) for a in articles]
+    candidates = candidate_pairs(prints, [a.outlet for a in articles])
+    masks = [usable_mask(p, candidates.boilerplate, 6, a.outlet)
+             for p, a in zip(prints, articles)]
+    return articles, prints, masks, candidates.pairs.tolist()
+
+
+def test_seeds_are_every_equal_shingle_pair_of_phrases_not_repeated_too_often(generated_pairs):
+    from propwatch.reuse.engine import _seeds
+
+    _, prints, masks, pairs = generated_pairs
+    rng = random.Random(5)
+    for i, j in rng.sample(pairs, 40):
+        usable_i = _random_masks(rng, prints[i], masks[i])
+        got = _seeds(prints[i], prints[j], usable_i, masks[j])
+        assert [tuple(s) for s in got.tolist()] == _reference_seeds(prints[i], prints[j],
+                                                                     usable_i, masks[j])
+
+
+def test_same_alignment_says_same_only_when_the_links_are_the_same(generated_pairs):
+    """Masking more of two articles (new boilerplate): ``same_alignment`` must never say
+    "same" when ``align_pair`` gives other links, and should say it for most pairs whose
+    links do not change (it is what spares an incremental run from aligning them again)."""
+    from propwatch.reuse.engine import same_alignment
+
+    articles, prints, masks, pairs = generated_pairs
+    rng = random.Random(6)
+    said = really = 0
+    for i, j in rng.sample(pairs, 400):
+        after = (_random_masks(rng, prints[i], masks[i]), _random_masks(rng, prints[j], masks[j]))
+        texts = (articles[i].text, articles[j].text)
+        same = align_pair(prints[i], prints[j], ReuseOptions(), (masks[i], masks[j]), texts) == \
+            align_pair(prints[i], prints[j], ReuseOptions(), after, texts)
+        says = same_alignment(prints[i], prints[j], ReuseOptions(), (masks[i], masks[j]), after)
+        assert same or not says, (articles[i].id, articles[j].id)
+        said += says
+        really += same
+    assert said >= 0.9 * really and really < 400  # tight, and some links did change

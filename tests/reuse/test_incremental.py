@@ -122,6 +122,7 @@ def test_old_store_migrates_and_builds_index(tmp_path, corpus):
         for table in ("reuse_index", "reuse_fingerprints", "reuse_prints", "reuse_pairs",
                       "reuse_outlet_boilerplate"):
             db.execute(f"DROP TABLE {table}")
+        db.execute("ALTER TABLE articles DROP COLUMN canonical_url")
         db.execute("PRAGMA user_version = 5")
     with Store(path) as store:
         assert store.schema_version == SCHEMA_VERSION and store.count() == 50

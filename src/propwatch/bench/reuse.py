@@ -95,12 +95,15 @@ def incremental_benchmark(articles: int, *, share: float = 0.01, seed: int = 0,
     work.mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()
     corpus_path, _gold = _corpus(articles, work, seed=seed, edit_level=edit_level)
-    lines = corpus_path.read_text(encoding="utf-8").splitlines(keepends=True)
-    cut = len(lines) - max(1, round(len(lines) * share))
+    with open(corpus_path, encoding="utf-8", newline="") as handle:
+        total = sum(1 for _ in handle)
+    cut = total - max(1, round(total * share))
     base, new = work / "base.jsonl", work / "new.jsonl"
-    base.write_text("".join(lines[:cut]), encoding="utf-8")
-    new.write_text("".join(lines[cut:]), encoding="utf-8")
-    del lines
+    with open(corpus_path, encoding="utf-8", newline="") as source, \
+            open(base, "w", encoding="utf-8", newline="") as to_base, \
+            open(new, "w", encoding="utf-8", newline="") as to_new:
+        for number, line in enumerate(source):  # streamed: the parent stays small
+            (to_base if number < cut else to_new).write(line)
     log(f"generated {articles} articles in {time.perf_counter() - began:.1f} s: "
         f"{cut} in the store, {articles - cut} added")
     base_db, inc_db, full_db = work / "base.db", work / "incremental.db", work / "full.db"

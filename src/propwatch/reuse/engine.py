@@ -320,27 +320,21 @@ def _seeds(a: Fingerprints, b: Fingerprints, usable_a: np.ndarray, usable_b: np.
     ``max_repeat`` times in either article are skipped as uninformative."""
     ha, hb = a.shingles[usable_a], b.shingles[usable_b]
     ia, ib = np.flatnonzero(usable_a), np.flatnonzero(usable_b)
-    common = np.intersect1d(ha, hb)
-    if not len(common):
+    if not len(ha) or not len(hb):
         return np.zeros((0, 2), np.int64)
-    ma = np.isin(ha, common)
-    mb = np.isin(hb, common)
-    ha, ia, hb, ib = ha[ma], ia[ma], hb[mb], ib[mb]
     order_b = np.argsort(hb, kind="stable")
     hb, ib = hb[order_b], ib[order_b]
-    left = np.searchsorted(hb, ha, side="left")
-    right = np.searchsorted(hb, ha, side="right")
-    _, counts_a = np.unique(ha, return_counts=True)
-    freq_a = dict(zip(np.unique(ha).tolist(), counts_a.tolist()))
-    pairs = []
-    for pos_a, h, lo, hi in zip(ia.tolist(), ha.tolist(), left.tolist(), right.tolist()):
-        if hi - lo > max_repeat or freq_a[h] > max_repeat:
-            continue
-        for k in range(lo, hi):
-            pairs.append((pos_a, int(ib[k])))
-    if not pairs:
+    first = np.searchsorted(hb, ha, side="left")
+    in_b = np.searchsorted(hb, ha, side="right") - first  # occurrences in b of each a shingle
+    _, where, counts = np.unique(ha, return_inverse=True, return_counts=True)
+    keep = (in_b > 0) & (in_b <= max_repeat) & (counts[where] <= max_repeat)
+    pos_a, first, in_b = ia[keep], first[keep], in_b[keep]
+    if not len(pos_a):
         return np.zeros((0, 2), np.int64)
-    seeds = np.array(pairs, dtype=np.int64)
+    # every (a position, b occurrence) pair: b occurrences k = first .. first + in_b - 1
+    step = np.arange(int(in_b.sum())) - np.repeat(np.cumsum(in_b) - in_b, in_b)
+    seeds = np.column_stack((np.repeat(pos_a, in_b),
+                             ib[np.repeat(first, in_b) + step])).astype(np.int64)
     return seeds[np.lexsort((seeds[:, 1], seeds[:, 0]))]
 
 
@@ -409,10 +403,25 @@ def align_pair(a: Fingerprints, b: Fingerprints, options: ReuseOptions = ReuseOp
     seeds = _seeds(a, b, usable_a, usable_b)
     if not len(seeds):
         return []
+    links = []
+    for a_start, a_end, b_start, b_end, score in _passages(a, b, seeds, usable_a, usable_b,
+                                                           options):
+        a_start, a_end = _widen(a_text, a_start, a_end)
+        b_start, b_end = _widen(b_text, b_start, b_end)
+        links.append(ReuseLink(a.article_id, a_start, a_end, b.article_id, b_start, b_end, score))
+    return links
+
+
+def _passages(a: Fingerprints, b: Fingerprints, seeds: np.ndarray, usable_a: np.ndarray,
+              usable_b: np.ndarray, options: ReuseOptions
+              ) -> list[tuple[int, int, int, int, float]]:
+    """The passages ``(a_start, a_end, b_start, b_end, score)`` that ``seeds`` chain into,
+    before punctuation is taken in: every chain of ``min_chars`` on both sides, cut where one
+    side skips a sentence."""
     n = options.ngram
     blocked_a = np.concatenate(([0], np.cumsum(~usable_a)))
     blocked_b = np.concatenate(([0], np.cumsum(~usable_b)))
-    links = []
+    passages = []
     for chain in _chain(seeds, options, blocked_a, blocked_b):
         a_span = int(a.ends[chain[-1][0] + n - 1]) - int(a.starts[chain[0][0]])
         b_span = int(b.ends[chain[-1][1] + n - 1]) - int(b.starts[chain[0][1]])
@@ -421,14 +430,75 @@ def align_pair(a: Fingerprints, b: Fingerprints, options: ReuseOptions = ReuseOp
         for part in _segments(chain, options):
             i0, j0 = part[0]
             i1, j1 = part[-1]
-            a_start, a_end = _widen(a_text, int(a.starts[i0]), int(a.ends[i1 + n - 1]))
-            b_start, b_end = _widen(b_text, int(b.starts[j0]), int(b.ends[j1 + n - 1]))
-            covered_a = len({i + k for i, _ in part for k in range(n)})
-            covered_b = len({j + k for _, j in part for k in range(n)})
+            covered_a = _covered([i for i, _ in part], n)
+            covered_b = _covered([j for _, j in part], n)
             score = (covered_a / (i1 + n - i0) + covered_b / (j1 + n - j0)) / 2
-            links.append(ReuseLink(a.article_id, a_start, a_end, b.article_id, b_start, b_end,
-                                   round(score, 4)))
-    return links
+            passages.append((int(a.starts[i0]), int(a.ends[i1 + n - 1]), int(b.starts[j0]),
+                             int(b.ends[j1 + n - 1]), round(score, 4)))
+    return passages
+
+
+def _covered(positions: list[int], n: int) -> int:
+    """Words covered by the n-grams starting at ``positions`` (ascending: a chain's seeds
+    advance on both sides)."""
+    return n + sum(min(n, later - earlier) for earlier, later in zip(positions, positions[1:]))
+
+
+def same_alignment(a: Fingerprints, b: Fingerprints, options: ReuseOptions,
+                   before: tuple[np.ndarray, np.ndarray],
+                   after: tuple[np.ndarray, np.ndarray]) -> bool:
+    """Whether ``align_pair`` gives ``a`` and ``b`` the same passages with the usable masks
+    ``after`` as with ``before``, where ``after`` masks the same positions and more (new
+    boilerplate). Needs the word offsets and shingles, not the texts.
+
+    Seeds only go (those at newly masked positions) unless a phrase repeated too often to
+    seed now falls under the limit: then the answer is no. Chaining never joins seeds more
+    than ``max_gap`` words apart in ``a``, so the seeds split at such gaps into independent
+    runs; a run that loses no seed and spans no newly masked position (on either side)
+    chains as before. The other runs are chained both ways and their passages compared."""
+    if b.article_id < a.article_id:  # as align_pair does
+        a, b, before, after = b, a, before[::-1], after[::-1]
+    newly_a, newly_b = before[0] & ~after[0], before[1] & ~after[1]
+    if _repeats_unmasked(a, before[0], newly_a) or _repeats_unmasked(b, before[1], newly_b):
+        return False
+    seeds = _seeds(a, b, *before)
+    if not len(seeds):
+        return True
+    lost = newly_a[seeds[:, 0]] | newly_b[seeds[:, 1]]
+    run = np.concatenate(([0], np.cumsum(np.diff(seeds[:, 0]) > options.max_gap)))
+    touched = np.zeros(run[-1] + 1, dtype=bool)
+    touched[run[lost]] = True
+    masked_a, masked_b = np.cumsum(newly_a), np.cumsum(newly_b)  # newly masked up to here
+    for side, masked in ((0, masked_a), (1, masked_b)):
+        low = np.full(len(touched), np.iinfo(np.int64).max)
+        high = np.full(len(touched), -1)
+        np.minimum.at(low, run, seeds[:, side])
+        np.maximum.at(high, run, seeds[:, side])
+        touched |= masked[high] - np.where(low > 0, masked[low - 1], 0) > 0
+    if not touched.any():
+        return True
+    chosen = touched[run]
+    old = _passages(a, b, seeds[chosen], *before, options)
+    new = _passages(a, b, seeds[chosen & ~lost], *after, options)
+    return sorted(old) == sorted(new)
+
+
+def _repeats_unmasked(fp: Fingerprints, usable: np.ndarray, newly: np.ndarray,
+                      max_repeat: int = 3) -> bool:
+    """Whether masking ``newly`` brings a shingle repeated more than ``max_repeat`` times in
+    the article under that limit, while some of it stays: a phrase that could not seed now
+    can."""
+    if not newly.any():
+        return False
+    values = np.unique(fp.shingles[newly])
+    kept = fp.shingles[usable]
+    before = np.searchsorted(np.sort(kept), values, side="right") - np.searchsorted(
+        np.sort(kept), values, side="left")
+    after_kept = fp.shingles[usable & ~newly]
+    sorted_after = np.sort(after_kept)
+    after = np.searchsorted(sorted_after, values, side="right") - np.searchsorted(
+        sorted_after, values, side="left")
+    return bool(((before > max_repeat) & (after > 0) & (after <= max_repeat)).any())
 
 
 def _segments(chain: list[tuple[int, int]], options: ReuseOptions) -> list[list[tuple[int, int]]]:

@@ -12,13 +12,15 @@ links. So the run
 
 * fingerprints the new articles N and counts their fingerprints with the index's postings,
   everywhere and per outlet, giving what became boilerplate;
-* finds the old articles T whose shingles may hold a hash of their ``H`` (the stored shingles,
-  low 32 bits in word order: a superset) and rechecks their stored candidate pairs: a pair
-  whose shared fingerprints (those neither side masks) fall below ``min_shared`` is dropped;
-  a pair is aligned again only when a shingle of one article near a new boilerplate hit of
-  its own (``window`` before, ``window + max_gap`` after: the reach of a masked run and of one
-  chaining step) is also a shingle of the other article. Otherwise no seed, repeat count or
-  chaining decision can change, so its links stay as they were;
+* finds the old articles T whose shingles hold a hash of their ``H`` (the index keeps each
+  article's shingles and word offsets) and rechecks their stored candidate pairs: a pair
+  whose shared fingerprints (those neither side masks) fall below ``min_shared`` is dropped.
+  When no shingle of one article near a new boilerplate hit of its own (``window`` before,
+  ``window + max_gap`` after: the reach of a masked run and of one chaining step) is a
+  shingle of the other, no seed, repeat count or chaining decision can change, so its links
+  stay as they were. Otherwise ``engine.same_alignment`` chains again, from the stored
+  shingles and offsets, only the runs of seeds the new masks reach, both ways; a pair is
+  aligned again (with its texts) only when their passages differ;
 * finds the candidate pairs of N through the index's postings and aligns them;
 * recomputes clusters only in the connected components (articles joined by links) that hold
   an article whose links changed; other clusters are kept, then all are numbered as a full run
@@ -40,9 +42,10 @@ import numpy as np
 from ..doc import Article, Cluster, ReuseLink
 from .engine import (ENGINE_VERSION, Boilerplate, Fingerprints, ReuseOptions, ReuseResult,
                      align_pair, build_clusters, find_reuse_streamed, fingerprint,
+                     same_alignment,
                      usable_mask)
 
-_LOW32 = np.uint64(0xFFFFFFFF)
+_HEADER = np.dtype("<u4")  # blob header: word count, then shingle count
 
 
 @dataclass
@@ -55,14 +58,41 @@ class StoredReuse:
     notes: list[str] = field(default_factory=list)
 
 
+#: The layout of the index's per-article blob (``index_blob``); a store written with another
+#: one is rebuilt by its next run.
+INDEX_FORMAT = 2
+
+
 def index_settings(options: ReuseOptions) -> dict:
-    """What a fingerprint index must share with a run to be reused: engine version, options."""
-    return {"engine_version": ENGINE_VERSION, **asdict(options)}
+    """What a fingerprint index must share with a run to be reused: engine version, blob
+    layout, options."""
+    return {"engine_version": ENGINE_VERSION, "index_format": INDEX_FORMAT, **asdict(options)}
 
 
-def shingle_blob(fp: Fingerprints) -> bytes:
-    """The stored shingles of an article: the low 32 bits of each, in word order."""
-    return (fp.shingles & _LOW32).astype(np.uint32).tobytes()
+def index_blob(fp: Fingerprints) -> bytes:
+    """What the index keeps of an article to align it without its text: its word count and
+    shingle count, its shingles (uint64, word order), then each word's character start and
+    end (int32)."""
+    head = np.array([len(fp.starts), len(fp.shingles)], dtype=_HEADER)
+    return b"".join((head.tobytes(), fp.shingles.astype("<u8").tobytes(),
+                     fp.starts.astype("<i4").tobytes(), fp.ends.astype("<i4").tobytes()))
+
+
+def blob_shingles(blob: bytes) -> np.ndarray:
+    """The shingles of an ``index_blob``, in word order."""
+    words, count = np.frombuffer(blob, dtype=_HEADER, count=2).tolist()
+    return np.frombuffer(blob, dtype="<u8", count=count, offset=8)
+
+
+def blob_fingerprints(article_id: str, blob: bytes) -> Fingerprints:
+    """The Fingerprints of an ``index_blob`` (without the winnowed fingerprints)."""
+    words, count = np.frombuffer(blob, dtype=_HEADER, count=2).tolist()
+    at = 8 + 8 * count
+    return Fingerprints(article_id,
+                        np.frombuffer(blob, dtype="<i4", count=words, offset=at).astype(np.int32),
+                        np.frombuffer(blob, dtype="<i4", count=words,
+                                      offset=at + 4 * words).astype(np.int32),
+                        blob_shingles(blob).astype(np.uint64), np.zeros(0, np.uint64))
 
 
 def why_full(store: Any, options: ReuseOptions) -> str | None:
@@ -106,7 +136,7 @@ def full_reuse(store: Any, options: ReuseOptions, *, note: str | None = None,
 
     def indexed(index: int, article: Article, fp: Fingerprints) -> None:
         seq, digest, _ = pending[-1]
-        pending[-1] = (seq, digest, shingle_blob(fp))
+        pending[-1] = (seq, digest, index_blob(fp))
         if len(pending) >= 2000:
             store.add_reuse_fingerprints(pending)
             pending.clear()
@@ -205,7 +235,7 @@ def _grown(old: Boilerplate, common: np.ndarray, own: dict[str, np.ndarray]) -> 
 
 def _near_hits(shingles: np.ndarray, low: np.ndarray, before: int, after: int) -> np.ndarray:
     """Shingle positions within ``before`` before or ``after`` after a position whose value
-    is in ``low`` (sorted uint32), as a boolean mask."""
+    is in ``low`` (sorted), as a boolean mask."""
     where = np.minimum(np.searchsorted(low, shingles), len(low) - 1)
     hits = np.flatnonzero(low[where] == shingles)
     change = np.zeros(len(shingles) + 1, dtype=np.int64)
@@ -266,34 +296,33 @@ def incremental_reuse(store: Any, options: ReuseOptions, *,
     boiler = _grown(old_boiler, became_common, became_own)
     lap("boilerplate_s")
 
-    # 2. old articles whose shingles may hold a hash they now mask (32 bits: a superset)
-    def low32(hashes: np.ndarray) -> np.ndarray:
-        return np.unique((hashes & _LOW32).astype(np.uint32))
-
-    low_common = low32(became_common)
-    low_own = {outlet: np.union1d(low_common, low32(hashes))
-               for outlet, hashes in became_own.items()}
-    low_any = np.unique(np.concatenate([low_common, *low_own.values()]))
+    # 2. old articles whose shingles hold a hash they now mask, and their pairs
+    masked_now = {outlet: np.union1d(became_common, hashes)
+                  for outlet, hashes in became_own.items()}
+    any_masked = np.unique(np.concatenate([became_common, *masked_now.values()]))
     shingles: dict[int, np.ndarray] = {}
-    if len(low_any):
-        for seqs, blobs in store.scan_reuse_shingles():
-            sets = [np.frombuffer(b, dtype=np.uint32) for b in blobs]
+    blobs: dict[int, bytes] = {}
+    if len(any_masked):
+        for seqs, batch in store.scan_reuse_blobs():
+            sets = [blob_shingles(b) for b in batch]
             if not sets:
                 continue
             flat = np.concatenate(sets)
             owner = np.repeat(seqs, [len(x) for x in sets])
-            where = np.minimum(np.searchsorted(low_any, flat), len(low_any) - 1)
-            for seq in np.unique(owner[low_any[where] == flat]).tolist():
-                shingles[seq] = sets[int(np.searchsorted(seqs, seq))]
+            where = np.minimum(np.searchsorted(any_masked, flat), len(any_masked) - 1)
+            for seq in np.unique(owner[any_masked[where] == flat]).tolist():
+                k = int(np.searchsorted(seqs, seq))
+                shingles[seq], blobs[seq] = sets[k], batch[k]
     outlet_of.update({seq: outlet or None for seq, _, outlet, _ in
                       store.article_meta(seqs=set(shingles) - set(outlet_of))})
 
-    def low_of(seq: int) -> np.ndarray:
-        """The low 32 bits of the hashes article ``seq`` masks since this run."""
-        return low_own.get(outlet_of[seq], low_common) if outlet_of[seq] else low_common
+    def masked_by(seq: int) -> np.ndarray:
+        """The hashes article ``seq`` masks since this run, sorted."""
+        return masked_now.get(outlet_of[seq], became_common) if outlet_of[seq] else \
+            became_common
 
     touched = {seq for seq, values in shingles.items()
-               if len(low_of(seq)) and _near_hits(values, low_of(seq), 0, 0).any()}
+               if len(masked_by(seq)) and _near_hits(values, masked_by(seq), 0, 0).any()}
     old_pairs = store.reuse_pairs_of(touched) if touched else []
     # A shared fingerprint leaves a pair's count when both sides counted it (neither masked
     # it) and one of them masks it now. ``counted``: the newly masked fingerprints an article
@@ -317,7 +346,8 @@ def incremental_reuse(store: Any, options: ReuseOptions, *,
     recount: list[tuple[int, int, int]] = []
     flagged: list[tuple[int, int]] = []
     partners = {b for a, b, _ in old_pairs} | {a for a, b, _ in old_pairs}
-    shingles.update(store.reuse_shingles_of(partners - set(shingles)))
+    blobs.update(store.reuse_blobs_of(partners - set(blobs)))
+    shingles.update({seq: blob_shingles(blobs[seq]) for seq in partners - set(shingles)})
     windows: dict[int, np.ndarray] = {}
     pools: dict[int, np.ndarray] = {}
 
@@ -326,7 +356,7 @@ def incremental_reuse(store: Any, options: ReuseOptions, *,
         # shingles around a new boilerplate hit, and a chain step looks ``max_gap`` back
         if seq not in windows:
             values = shingles[seq]
-            windows[seq] = np.unique(values[_near_hits(values, low_of(seq), options.window,
+            windows[seq] = np.unique(values[_near_hits(values, masked_by(seq), options.window,
                                                        options.window + options.max_gap)])
         return windows[seq]
 
@@ -340,6 +370,20 @@ def incremental_reuse(store: Any, options: ReuseOptions, *,
         where = np.minimum(np.searchsorted(pool, values), len(pool) - 1)
         return bool((pool[where] == values).any())
 
+    ids: dict[int, str] = {}
+    for seq, aid, outlet, _ in store.article_meta(seqs=partners):
+        ids[seq], outlet_of[seq] = aid, outlet or None
+    stored: dict[int, tuple[Fingerprints, tuple[np.ndarray, np.ndarray]]] = {}
+
+    def before_after(seq: int) -> tuple[Fingerprints, tuple[np.ndarray, np.ndarray]]:
+        """The stored fingerprints of ``seq`` and its usable masks before and after."""
+        if seq not in stored:
+            fp = blob_fingerprints(ids[seq], blobs[seq])
+            stored[seq] = fp, (usable_mask(fp, old_boiler, options.window, outlet_of[seq]),
+                               usable_mask(fp, boiler, options.window, outlet_of[seq]))
+        return stored[seq]
+
+    checked = 0
     for a, b, shared in old_pairs:
         lost = len((gone[a] | gone[b]) & counted[a] & counted[b]) \
             if (a in gone or b in gone) else 0
@@ -349,7 +393,10 @@ def incremental_reuse(store: Any, options: ReuseOptions, *,
         if lost:
             recount.append((a, b, shared - lost))
         if (a in touched and meets(near(a), b)) or (b in touched and meets(near(b), a)):
-            flagged.append((a, b))
+            checked += 1
+            (fa, (was_a, now_a)), (fb, (was_b, now_b)) = before_after(a), before_after(b)
+            if not same_alignment(fa, fb, options, (was_a, was_b), (now_a, now_b)):
+                flagged.append((a, b))
     lap("touched_s")
 
     # 3. candidate pairs of the new articles: postings of their fingerprints that neither
@@ -387,8 +434,9 @@ def incremental_reuse(store: Any, options: ReuseOptions, *,
                              shared_counts[chosen].tolist()))
     to_align = [(a, b) for a, b, _ in new_pairs] + flagged
     missing = sorted({s for pair in to_align for s in pair} - set(fps))
-    for seq, article in store.articles_by_seq(missing).items():
-        articles[seq], fps[seq] = article, fingerprint(article, options)
+    blobs.update(store.reuse_blobs_of(set(missing) - set(blobs)))
+    for seq, article in store.articles_by_seq(missing).items():  # texts: for punctuation
+        articles[seq], fps[seq] = article, blob_fingerprints(article.id, blobs[seq])
     lap("candidates_s")
 
     # 4. align those pairs
@@ -438,6 +486,7 @@ def incremental_reuse(store: Any, options: ReuseOptions, *,
              "new_boilerplate_fingerprints": int(len(newly)),
              "boilerplate_fingerprints": int(len(boiler)),
              "candidate_pairs": len(new_pairs), "pairs_rechecked": len(old_pairs),
+             "pairs_checked": checked,
              "pairs_realigned": len(flagged), "pairs_dropped": len(dropped),
              "links": len(links), "links_added": len(aligned), "links_dropped": len(removed),
              "clusters": len(clusters), "clusters_rebuilt": len(rebuilt), **timings}
@@ -450,7 +499,7 @@ def incremental_reuse(store: Any, options: ReuseOptions, *,
     store.write_reuse_index(
         settings=index_settings(options), run_id=run_id, boilerplate=boiler.common,
         outlet_boilerplate=boiler.by_outlet, replace=False,
-        articles=((s, digests[s], shingle_blob(fps[s]), fps[s].prints)
+        articles=((s, digests[s], index_blob(fps[s]), fps[s].prints)
                   for s in new_seqs.tolist()))
     lap("save_s")
     stats["seconds"] = round(time.perf_counter() - began, 3)

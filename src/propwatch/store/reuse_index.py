@@ -119,9 +119,10 @@ class ReuseIndexStore:
                 out[s].append(h)
         return {s: np.sort(np.array(v, dtype=np.int64).view(np.uint64)) for s, v in out.items()}
 
-    def scan_reuse_shingles(self, batch_size: int = 5000
-                            ) -> Iterator[tuple[np.ndarray, list[bytes]]]:
-        """``(seqs, shingle blobs)`` of every indexed article, ``batch_size`` at a time."""
+    def scan_reuse_blobs(self, batch_size: int = 5000
+                         ) -> Iterator[tuple[np.ndarray, list[bytes]]]:
+        """``(seqs, fingerprint blobs)`` of every indexed article, ``batch_size`` at a time
+        (the blob's format is ``reuse.incremental``'s)."""
         last = -1
         while True:
             rows = self._query("SELECT seq, shingles FROM reuse_fingerprints WHERE seq > ?"
@@ -208,13 +209,13 @@ class ReuseIndexStore:
                            " json_each(?)) UNION SELECT a, b, shared FROM reuse_pairs WHERE b IN"
                            " (SELECT value FROM json_each(?))", (wanted, wanted))
 
-    def reuse_shingles_of(self, seqs: Iterable[int]) -> dict[int, np.ndarray]:
-        """The stored shingle arrays (uint32, word order) of indexed articles by seq."""
-        found: dict[int, np.ndarray] = {}
+    def reuse_blobs_of(self, seqs: Iterable[int]) -> dict[int, bytes]:
+        """The stored fingerprint blobs of indexed articles, by seq."""
+        found: dict[int, bytes] = {}
         for chunk in chunks(sorted({int(s) for s in seqs})):
             for seq, blob in self._query("SELECT seq, shingles FROM reuse_fingerprints WHERE seq"
                                          f" IN ({marks(len(chunk))})", chunk):
-                found[seq] = np.frombuffer(blob, dtype=np.uint32)
+                found[seq] = blob
         return found
 
     def set_reuse_pairs(self, *, add: Iterable[tuple[int, int, int]] = (),

@@ -279,7 +279,10 @@ _MIGRATION_6 = (
 # Version 7: outlet boilerplate (reuse engine v2). A fingerprint found in ``outlet_repeats``
 # articles of one outlet is masked in that outlet's articles only; ``reuse_index.boilerplate``
 # keeps the fingerprints masked everywhere, this table each outlet's own (sorted uint64, as a
-# blob). An index of engine v1 is rebuilt by the next reuse run (its settings differ).
+# blob). From engine v2, ``reuse_fingerprints.shingles`` holds the whole 64-bit shingles and
+# the words' character offsets (``reuse.incremental.index_blob``), so a pair can be checked
+# without its texts. An index of engine v1 is rebuilt by the next reuse run (its settings
+# differ).
 _MIGRATION_7 = (
     """CREATE TABLE reuse_outlet_boilerplate (
         outlet TEXT PRIMARY KEY,
