@@ -95,9 +95,7 @@ def incremental_benchmark(articles: int, *, share: float = 0.01, seed: int = 0,
     work.mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()
     corpus_path, _gold = _corpus(articles, work, seed=seed, edit_level=edit_level)
-    with open(corpus_path, encoding="utf-8", newline="") as handle:
-        total = sum(1 for _ in handle)
-    cut = total - max(1, round(total * share))
+    cut = articles - max(1, round(articles * share))  # one line an article
     base, new = work / "base.jsonl", work / "new.jsonl"
     with open(corpus_path, encoding="utf-8", newline="") as source, \
             open(base, "w", encoding="utf-8", newline="") as to_base, \

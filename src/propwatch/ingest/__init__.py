@@ -595,12 +595,13 @@ def _read_html(html: str, *, name: str, source: str, id: str, max_chars: int) ->
     published = html_published(html)
     if published is None and getattr(document, "date", None):
         published = normalise_published(document.date)
+    own_url = getattr(document, "url", None) or None  # the page's canonical link or og:url
     return [article_from_text(
         text, id=id, source=source,
         title=getattr(document, "title", None) or None,
         outlet=getattr(document, "sitename", None) or None,
-        url=getattr(document, "url", None) or None,
-        canonical_url=getattr(document, "url", None) or None,
+        url=own_url,
+        canonical_url=own_url,
         published=published,
     )], []
 

@@ -139,10 +139,10 @@ class Boilerplate:
 
     def masked(self, shingles: np.ndarray, outlet: str | None) -> np.ndarray:
         """Positions of ``shingles`` masked in an article of ``outlet``, ascending."""
-        found = _isin_sorted(shingles, self.common)
+        found = in_sorted(shingles, self.common)
         own = self.by_outlet.get(outlet) if outlet else None
         if own is not None:
-            found |= _isin_sorted(shingles, own)
+            found |= in_sorted(shingles, own)
         return np.flatnonzero(found)
 
     def __len__(self) -> int:
@@ -150,7 +150,7 @@ class Boilerplate:
         return len(np.unique(np.concatenate([self.common, *self.by_outlet.values()])))
 
 
-def _isin_sorted(values: np.ndarray, pool: np.ndarray) -> np.ndarray:
+def in_sorted(values: np.ndarray, pool: np.ndarray) -> np.ndarray:
     """``np.isin(values, pool)`` for a sorted ``pool``: a binary search per value."""
     if not len(pool) or not len(values):
         return np.zeros(len(values), dtype=bool)
@@ -270,6 +270,23 @@ def _by_outlet(hashes: np.ndarray, codes: np.ndarray, names: Sequence[str]
                ) -> dict[str, np.ndarray]:
     """``{outlet: sorted fingerprints}`` from ``(hash, outlet code)`` entries."""
     return {names[code]: np.unique(hashes[codes == code]) for code in np.unique(codes).tolist()}
+
+
+def postings_boilerplate(hashes: np.ndarray, codes: np.ndarray, names: Sequence[str],
+                         options: ReuseOptions) -> Boilerplate:
+    """The boilerplate among postings (``hashes[k]`` held by an article of outlet
+    ``names[codes[k]]``; -1: no outlet), given every posting of each of their fingerprints:
+    the rules ``candidate_pairs`` applies, for a set of fingerprints."""
+    order = np.argsort(hashes, kind="stable")
+    hashes, codes = hashes[order], codes[order]
+    starts = np.concatenate(([0], np.flatnonzero(np.diff(hashes)) + 1)) if len(hashes) else \
+        np.zeros(0, np.int64)
+    sizes = np.diff(np.concatenate((starts, [len(hashes)])))
+    group_of = np.repeat(np.arange(len(sizes)), sizes)
+    common = sizes > options.max_df  # is_boilerplate, vectorised
+    own_hashes, own_codes, _ = _outlet_boilerplate(hashes, group_of, codes, common[group_of],
+                                                   options)
+    return Boilerplate(hashes[starts[common]], _by_outlet(own_hashes, own_codes, names))
 
 
 def is_boilerplate(articles: int, options: ReuseOptions) -> bool:
@@ -491,14 +508,15 @@ def _repeats_unmasked(fp: Fingerprints, usable: np.ndarray, newly: np.ndarray,
     if not newly.any():
         return False
     values = np.unique(fp.shingles[newly])
-    kept = fp.shingles[usable]
-    before = np.searchsorted(np.sort(kept), values, side="right") - np.searchsorted(
-        np.sort(kept), values, side="left")
-    after_kept = fp.shingles[usable & ~newly]
-    sorted_after = np.sort(after_kept)
-    after = np.searchsorted(sorted_after, values, side="right") - np.searchsorted(
-        sorted_after, values, side="left")
+    before = _occurrences(values, fp.shingles[usable])
+    after = _occurrences(values, fp.shingles[usable & ~newly])
     return bool(((before > max_repeat) & (after > 0) & (after <= max_repeat)).any())
+
+
+def _occurrences(values: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    """How often each of ``values`` occurs in ``pool``."""
+    pool = np.sort(pool)
+    return np.searchsorted(pool, values, side="right") - np.searchsorted(pool, values, side="left")
 
 
 def _segments(chain: list[tuple[int, int]], options: ReuseOptions) -> list[list[tuple[int, int]]]:

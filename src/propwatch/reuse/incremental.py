@@ -41,8 +41,8 @@ import numpy as np
 
 from ..doc import Article, Cluster, ReuseLink
 from .engine import (ENGINE_VERSION, Boilerplate, Fingerprints, ReuseOptions, ReuseResult,
-                     align_pair, build_clusters, find_reuse_streamed, fingerprint,
-                     same_alignment,
+                     align_pair, build_clusters, find_reuse_streamed, fingerprint, in_sorted,
+                     postings_boilerplate, same_alignment,
                      usable_mask)
 
 _HEADER = np.dtype("<u4")  # blob header: word count, then shingle count
@@ -189,27 +189,13 @@ def _became_boilerplate(hashes: np.ndarray, codes: np.ndarray, names: list[str],
     (``hashes[k]`` held by an article of outlet ``names[codes[k]]``; -1: no outlet) and
     none masked everywhere before: the fingerprints now masked everywhere, and per outlet
     those now masked in its articles that it did not mask before."""
-    unique, sizes = np.unique(hashes, return_counts=True)
-    common = unique[sizes > options.max_df]  # is_boilerplate, vectorised
-    keep = codes >= 0
-    h, c = hashes[keep], codes[keep]
-    order = np.lexsort((h, c))
-    h, c = h[order], c[order]
-    first = np.ones(len(h), dtype=bool)
-    first[1:] = (np.diff(h) != 0) | (np.diff(c) != 0)
-    run = np.cumsum(first) - 1
-    # is_outlet_boilerplate, vectorised: runs of one (hash, outlet) long enough
-    entries = np.flatnonzero(first)[np.bincount(run) >= options.outlet_repeats] \
-        if len(run) else run
+    found = postings_boilerplate(hashes, codes, names, options)
     own = {}
-    for code in np.unique(c[entries]).tolist():
-        outlet = names[code]
-        fresh = np.unique(h[entries][c[entries] == code])
-        fresh = fresh[~np.isin(fresh, common)]
-        fresh = np.setdiff1d(fresh, old.by_outlet.get(outlet, np.zeros(0, np.uint64)))
+    for outlet, values in found.by_outlet.items():
+        fresh = np.setdiff1d(values, old.by_outlet.get(outlet, np.zeros(0, np.uint64)))
         if len(fresh):
             own[outlet] = fresh
-    return common, own
+    return found.common, own
 
 
 def _as_set(arrays: dict[str, np.ndarray], key: str, cache: dict[str, set[int]]) -> set[int]:
@@ -236,8 +222,7 @@ def _grown(old: Boilerplate, common: np.ndarray, own: dict[str, np.ndarray]) -> 
 def _near_hits(shingles: np.ndarray, low: np.ndarray, before: int, after: int) -> np.ndarray:
     """Shingle positions within ``before`` before or ``after`` after a position whose value
     is in ``low`` (sorted), as a boolean mask."""
-    where = np.minimum(np.searchsorted(low, shingles), len(low) - 1)
-    hits = np.flatnonzero(low[where] == shingles)
+    hits = np.flatnonzero(in_sorted(shingles, low))
     change = np.zeros(len(shingles) + 1, dtype=np.int64)
     np.add.at(change, np.maximum(hits - before, 0), 1)
     np.add.at(change, np.minimum(hits + after + 1, len(shingles)), -1)
@@ -299,18 +284,17 @@ def incremental_reuse(store: Any, options: ReuseOptions, *,
     # 2. old articles whose shingles hold a hash they now mask, and their pairs
     masked_now = {outlet: np.union1d(became_common, hashes)
                   for outlet, hashes in became_own.items()}
-    any_masked = np.unique(np.concatenate([became_common, *masked_now.values()]))
+    newly = np.unique(np.concatenate([became_common, *became_own.values()]))
     shingles: dict[int, np.ndarray] = {}
     blobs: dict[int, bytes] = {}
-    if len(any_masked):
+    if len(newly):
         for seqs, batch in store.scan_reuse_blobs():
             sets = [blob_shingles(b) for b in batch]
             if not sets:
                 continue
             flat = np.concatenate(sets)
             owner = np.repeat(seqs, [len(x) for x in sets])
-            where = np.minimum(np.searchsorted(any_masked, flat), len(any_masked) - 1)
-            for seq in np.unique(owner[any_masked[where] == flat]).tolist():
+            for seq in np.unique(owner[in_sorted(flat, newly)]).tolist():
                 k = int(np.searchsorted(seqs, seq))
                 shingles[seq], blobs[seq] = sets[k], batch[k]
     outlet_of.update({seq: outlet or None for seq, _, outlet, _ in
@@ -322,13 +306,11 @@ def incremental_reuse(store: Any, options: ReuseOptions, *,
             became_common
 
     touched = {seq for seq, values in shingles.items()
-               if len(masked_by(seq)) and _near_hits(values, masked_by(seq), 0, 0).any()}
+               if in_sorted(values, masked_by(seq)).any()}
     old_pairs = store.reuse_pairs_of(touched) if touched else []
     # A shared fingerprint leaves a pair's count when both sides counted it (neither masked
     # it) and one of them masks it now. ``counted``: the newly masked fingerprints an article
     # holds and did not mask before; ``gone``: those it masks now.
-    newly = np.union1d(became_common, np.concatenate([np.zeros(0, np.uint64),
-                                                      *became_own.values()]))
     chosen = np.isin(old_h, newly)
     counted: dict[int, set[int]] = defaultdict(set)
     gone: dict[int, set[int]] = defaultdict(set)
@@ -364,11 +346,7 @@ def incremental_reuse(store: Any, options: ReuseOptions, *,
         """Whether any of ``values`` is a shingle of article ``seq``."""
         if seq not in pools:
             pools[seq] = np.unique(shingles[seq])
-        pool = pools[seq]
-        if not len(values) or not len(pool):
-            return False
-        where = np.minimum(np.searchsorted(pool, values), len(pool) - 1)
-        return bool((pool[where] == values).any())
+        return bool(in_sorted(values, pools[seq]).any())
 
     ids: dict[int, str] = {}
     for seq, aid, outlet, _ in store.article_meta(seqs=partners):

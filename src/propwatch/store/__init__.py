@@ -467,8 +467,8 @@ class Store(KnowledgeBases, FramingStats, ReuseIndexStore):
         """Metadata of one article (no text): hash, sizes, when added, spans per technique."""
         with self._read() as db:
             row = db.execute(
-                "SELECT id, title, outlet, url, published, source, added_at, content_hash,"
-                " length(text), boilerplate, canonical_url FROM articles WHERE id = ?",
+                "SELECT id, title, outlet, url, canonical_url, published, source, added_at,"
+                " content_hash, length(text), boilerplate FROM articles WHERE id = ?",
                 (article_id,)).fetchone()
             if row is None:
                 return None
@@ -480,11 +480,10 @@ class Store(KnowledgeBases, FramingStats, ReuseIndexStore):
                 "SELECT l.layer, l.component, l.version, (SELECT count(*) FROM layer_records r"
                 " WHERE r.article_id = l.article_id AND r.layer = l.layer) FROM layers l"
                 " WHERE l.article_id = ? ORDER BY l.rowid", (article_id,)).fetchall()
-        keys = ("id", "title", "outlet", "url", "published", "source", "added_at",
-                "content_hash", "characters")
-        info = dict(zip(keys, row[:9]))
-        info["canonical_url"] = row[10]
-        info["boilerplate_ranges"] = len(json.loads(row[9]))
+        keys = ("id", "title", "outlet", "url", "canonical_url", "published", "source",
+                "added_at", "content_hash", "characters")
+        info = dict(zip(keys, row[:10]))
+        info["boilerplate_ranges"] = len(json.loads(row[10]))
         info["detector"] = next((v for name, _, v, _ in layers if name == TECHNIQUES), None)
         info["spans"] = sum(n for _, n in techniques)
         info["techniques"] = dict(techniques)
